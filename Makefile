@@ -1,0 +1,54 @@
+# Cuepoint. `make run` starts the whole edge on embedded defaults; `make test` runs every test,
+# integration tests included, against real Kafka (kfake), ClickHouse and Cassandra.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/cuepoint
+# Packages whose tests exercise concurrency run under the race detector.
+RACE_PKGS := ./internal/... ./analytics/... ./featurestore/... ./loadtest/...
+RACE_EXCLUDE := /(internal|analytics|featurestore|loadtest)(/|$$)
+DEPS_STAMP := .cuepoint/deps.ok
+
+.PHONY: all build run test test-unit bench lint deps clean help
+
+all: build
+
+help:
+	@echo "make run    - install what is missing, build, and start the whole edge (cuepoint dev)"
+	@echo "make test   - every test, integration included, against the real stack"
+	@echo "make bench  - benchmarks and load tests; rewrites figures in BENCHMARKS.md"
+	@echo "make lint   - gofmt and go vet"
+	@echo "make deps   - install system and npm dependencies (idempotent)"
+
+# deps is idempotent; the stamp only saves the apt/npm round trip when nothing changed.
+$(DEPS_STAMP): scripts/deps.sh package.json package-lock.json
+	bash scripts/deps.sh
+	@mkdir -p $(dir $@) && touch $@
+
+deps:
+	bash scripts/deps.sh
+	@mkdir -p $(dir $(DEPS_STAMP)) && touch $(DEPS_STAMP)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cuepoint
+
+run: $(DEPS_STAMP) build
+	./$(BIN) dev
+
+# The integration tests start the servers they need through internal/stack/stacktest; with
+# CI=true a missing server is a failure, never a skip.
+test: $(DEPS_STAMP) lint
+	$(GO) test -count=1 -race -timeout 15m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v -E '$(RACE_EXCLUDE)')
+
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+bench: $(DEPS_STAMP) build
+	bash scripts/bench.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin
