@@ -1,0 +1,290 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/valyala/fasthttp"
+)
+
+// job is one arrival: which request, of which scenario, due when (ns since t0).
+type job struct {
+	due  int64
+	req  *Request
+	scen uint8
+}
+
+// endpoint is how a scenario's requests leave the process.
+type endpoint struct {
+	hc     *fasthttp.HostClient // single requests
+	player Player               // or viewer sessions
+}
+
+// runner is the state of one Run.
+type runner struct {
+	cfg       Config
+	t0        time.Time
+	queue     chan job
+	endpoints []endpoint
+	shards    []*shard
+	stopping  atomic.Bool   // interrupted: workers drop queued jobs unsent
+	sent      atomic.Uint64 // jobs handed to the queue
+	unsent    atomic.Uint64
+	ivMaxLag  atomic.Int64 // ns, the dispatcher's worst lag since the last collection
+
+	// Dispatcher-owned until Run assembles the result.
+	lag         *hdrhistogram.Histogram
+	queueFull   time.Duration
+	dispatchEnd int64
+}
+
+// now is the run's clock: nanoseconds since t0, monotonic.
+func (r *runner) now() int64 { return int64(time.Since(r.t0)) }
+
+// Run sends cfg.Mix at cfg.Rate for cfg.Duration, open-loop, and returns what it measured.
+//
+// Cancelling ctx stops the schedule: queued requests are dropped (counted in Result.Unsent),
+// in-flight ones get until their deadline, and the partial result is returned with
+// Interrupted set and a nil error. Errors are returned only for an invalid Config.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, lag: newHistogram()}
+	r.endpoints = r.buildEndpoints()
+	defer r.closeEndpoints()
+
+	nShards := min(cfg.Connections, 2*runtime.GOMAXPROCS(0))
+	r.shards = make([]*shard, nShards)
+	for i := range r.shards {
+		r.shards[i] = newShard(len(cfg.Mix))
+	}
+	// The queue holds what is due but not yet sent. Jobs older than the timeout are skipped
+	// (not sent), so rate × timeout bounds what can usefully wait; past that, the dispatcher
+	// blocks and its lag shows the generator cannot drain the queue.
+	qcap := int(min(max(cfg.Rate*cfg.Timeout.Seconds()+float64(2*cfg.Connections), 4096), 1<<18))
+	r.queue = make(chan job, qcap)
+
+	var workers sync.WaitGroup
+	col := newCollector()
+	r.t0 = time.Now()
+	for i := range cfg.Connections {
+		w := newWorker(r.shards[i%nShards])
+		workers.Go(func() { w.loop(r) })
+	}
+	go col.run(r)
+
+	interrupted := r.dispatch(ctx)
+	close(r.queue)
+	workers.Wait()
+	col.stop()
+
+	return r.result(interrupted, col.intervals), nil
+}
+
+// dispatch is the open-loop heart: it computes each arrival's due time from the schedule alone,
+// sleeps until the next one is due, and enqueues every job that is due, never waiting for a
+// response. It reports whether ctx interrupted the run.
+func (r *runner) dispatch(ctx context.Context) (interrupted bool) {
+	p := newPacer()
+	defer p.close()
+	sched := newSchedule(r.cfg.Arrival, r.cfg.Rate, r.cfg.Seed)
+	il := newInterleaver(r.cfg.Mix)
+	cursor := make([]int, len(r.cfg.Mix))
+	end := int64(r.cfg.Duration)
+	done := ctx.Done()
+
+	// A wait shorter than the pacer's own lateness is better spent yielding.
+	const spin = 20 * time.Microsecond
+
+	next := sched.next()
+	for next < end {
+		select {
+		case <-done:
+			r.stopping.Store(true)
+			r.dispatchEnd = r.now()
+			return true
+		default:
+		}
+		now := r.now()
+		if wait := time.Duration(next - now); wait > spin {
+			p.sleep(min(wait, maxSleep))
+			continue
+		} else if wait > 0 {
+			runtime.Gosched()
+			continue
+		}
+		var batch uint64
+		for next <= now && next < end {
+			s := il.next()
+			reqs := r.cfg.Mix[s].Scenario.Requests
+			j := job{due: next, req: &reqs[cursor[s]], scen: uint8(s)}
+			if cursor[s]++; cursor[s] == len(reqs) {
+				cursor[s] = 0
+			}
+			lag := now - next
+			recordUS(r.lag, lag)
+			if lag > r.ivMaxLag.Load() {
+				r.ivMaxLag.Store(lag)
+			}
+			select {
+			case r.queue <- j:
+			default:
+				// Every worker is busy and the backlog is full: block, and remember for how
+				// long. Due times stay as scheduled, so the delay still shows as latency.
+				t := time.Now()
+				select {
+				case r.queue <- j:
+				case <-done:
+					r.sent.Add(batch)
+					r.stopping.Store(true)
+					r.dispatchEnd = r.now()
+					return true
+				}
+				r.queueFull += time.Since(t)
+				now = r.now()
+			}
+			batch++
+			next = sched.next()
+		}
+		r.sent.Add(batch)
+	}
+	// The schedule covers [0, Duration): wait out the last gap so the achieved rate is measured
+	// over the same window as the offered one.
+	for {
+		wait := time.Duration(end - r.now())
+		if wait <= 0 {
+			break
+		}
+		select {
+		case <-done:
+			r.stopping.Store(true)
+			r.dispatchEnd = r.now()
+			return true
+		default:
+		}
+		p.sleep(min(wait, maxSleep))
+	}
+	r.dispatchEnd = r.now()
+	return false
+}
+
+func (r *runner) buildEndpoints() []endpoint {
+	eps := make([]endpoint, len(r.cfg.Mix))
+	clients := map[string]*fasthttp.HostClient{}
+	for i, w := range r.cfg.Mix {
+		if w.Scenario.Player != nil {
+			eps[i].player = w.Scenario.Player
+			continue
+		}
+		scheme, addr, _ := w.Scenario.validate() // validated in Run
+		key := scheme + "://" + addr
+		hc := clients[key]
+		if hc == nil {
+			hc = &fasthttp.HostClient{
+				Addr:                   addr,
+				IsTLS:                  scheme == "https",
+				Name:                   "cuepoint-loadtest",
+				MaxConns:               r.cfg.Connections,
+				MaxIdleConnDuration:    time.Minute,
+				DisablePathNormalizing: true,
+				// A load generator must see failures, not hide them behind retries.
+				MaxIdemponentCallAttempts: 1,
+			}
+			clients[key] = hc
+		}
+		eps[i].hc = hc
+	}
+	return eps
+}
+
+func (r *runner) closeEndpoints() {
+	for _, ep := range r.endpoints {
+		if ep.hc != nil {
+			ep.hc.CloseIdleConnections()
+		}
+	}
+}
+
+// worker is one connection's sender. It owns its fasthttp request and response for the whole
+// run, so a send reuses their buffers and allocates nothing.
+type worker struct {
+	shard *shard
+	req   *fasthttp.Request
+	resp  *fasthttp.Response
+}
+
+func newWorker(s *shard) *worker {
+	return &worker{shard: s, req: &fasthttp.Request{}, resp: &fasthttp.Response{}}
+}
+
+func (w *worker) loop(r *runner) {
+	timeout := int64(r.cfg.Timeout)
+	for j := range r.queue {
+		if r.stopping.Load() {
+			r.unsent.Add(1)
+			continue
+		}
+		start := r.now()
+		deadline := j.due + timeout
+		var status int
+		var o outcome
+		if start >= deadline {
+			// Waited past its deadline for a connection: a client would have given up.
+			o = outcomeTimeout
+			start = -1
+		} else {
+			status, o = w.send(&r.endpoints[j.scen], j.req, r.t0.Add(time.Duration(deadline)))
+		}
+		end := r.now()
+		w.shard.record(int(j.scen), end-j.due, start-j.due, start, status, o)
+	}
+}
+
+func (w *worker) send(ep *endpoint, r *Request, deadline time.Time) (int, outcome) {
+	if ep.player != nil {
+		return classify(ep.player.Play(r.URI, deadline))
+	}
+	req := w.req
+	req.Reset()
+	req.Header.SetMethod(r.Method)
+	req.SetRequestURI(r.URI)
+	if r.Body != nil {
+		req.Header.SetContentType(r.ContentType)
+		req.SetBodyRaw(r.Body)
+	}
+	if err := ep.hc.DoDeadline(req, w.resp, deadline); err != nil {
+		return classify(err)
+	}
+	code := w.resp.StatusCode()
+	if code >= 200 && code < 300 {
+		return code, outcomeOK
+	}
+	return code, outcomeHTTP
+}
+
+// classify maps an error from a send or a session to a status code and an outcome.
+func classify(err error) (int, outcome) {
+	if err == nil {
+		return 0, outcomeOK
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code, outcomeHTTP
+	}
+	var ne net.Error
+	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout()) {
+		return 0, outcomeTimeout
+	}
+	return 0, outcomeTransport
+}
