@@ -1,0 +1,142 @@
+package featurestore
+
+import "time"
+
+// Entity type names of the Default registry.
+const (
+	EntityUser           = "user"            // a viewer
+	EntityItem           = "item"            // a title in the catalogue (VOD or live channel)
+	EntityDevice         = "device"          // a playback device
+	EntityCampaign       = "campaign"        // an ad campaign
+	EntityViewerCampaign = "viewer_campaign" // a (viewer, campaign) pair, id "<viewer>|<campaign>"
+)
+
+// View names of the Default registry.
+const (
+	ViewProfile    = "profile"    // user, device: slow-moving attributes, batch
+	ViewRecent     = "recent"     // user: recent watches, stream
+	ViewMeta       = "meta"       // item: catalogue attributes and embedding, batch
+	ViewPopularity = "popularity" // item: decayed play count, stream
+	ViewStats      = "stats"      // campaign: delivery statistics, batch
+	ViewFrequency  = "frequency"  // viewer_campaign: impressions per hour, stream
+)
+
+// EmbeddingDim is the dimension of user and item embeddings written by the recs trainer.
+const EmbeddingDim = 32
+
+// Stream-view parameters shared with the stream updater and the read helpers.
+const (
+	// RecentMax is how many recently watched items the recent view keeps, newest first.
+	RecentMax = 20
+	// PopularityHalfLife is the half-life of an item's popularity score.
+	PopularityHalfLife = 6 * time.Hour
+	// FrequencyHours is the number of hourly impression buckets of the frequency view: one
+	// week, enough for the bidder's 1 h, 24 h and 7 d frequency caps.
+	FrequencyHours = 7 * 24
+)
+
+const day = 24 * time.Hour
+
+// Default is the feature catalogue Cuepoint runs with. docs/features.md documents it; change
+// both together. Tags are the wire identity of features: never change or reuse one.
+var Default = MustRegistry(
+	EntityType{
+		Name: EntityUser,
+		Doc:  "A viewer, identified by the player's viewer id.",
+		Views: []*View{
+			{
+				Name: ViewProfile, Source: Batch, TTL: 90 * day, Freshness: time.Minute,
+				Doc: "Long-term tastes, written daily by the recs trainer.",
+				Features: []Feature{
+					{Name: "embedding", Tag: 1, Kind: Vector, Dim: EmbeddingDim, Doc: "taste embedding (recs two-tower model)"},
+					{Name: "country", Tag: 2, Kind: String, MaxLen: 2, Doc: "ISO 3166-1 alpha-2 country code"},
+					{Name: "tenure_days", Tag: 3, Kind: Int, Doc: "days since sign-up"},
+					{Name: "avg_session_min", Tag: 4, Kind: Float, Doc: "mean session length over 30 days, minutes"},
+					{Name: "ad_tolerance", Tag: 5, Kind: Float, Default: 0.5, Doc: "0…1, share of ads watched to completion"},
+				},
+			},
+			{
+				Name: ViewRecent, Source: Stream, TTL: 30 * day, Freshness: 2 * time.Second,
+				Doc: "What the viewer watched lately, kept current from playback events.",
+				Features: []Feature{
+					{Name: "items", Tag: 1, Kind: Strings, MaxLen: RecentMax, Doc: "recently started item ids, newest first, no repeats"},
+					{Name: "watch_count", Tag: 2, Kind: Int, Doc: "playback starts counted since the view was created"},
+					{Name: "last_watch_ms", Tag: 3, Kind: Int, Doc: "event time of the latest playback start, Unix ms"},
+				},
+			},
+		},
+	},
+	EntityType{
+		Name: EntityItem,
+		Doc:  "A title: a VOD asset or a live channel.",
+		Views: []*View{
+			{
+				Name: ViewMeta, Source: Batch, TTL: 0, Freshness: 5 * time.Minute,
+				Doc: "Catalogue attributes and the item embedding, written by the recs trainer.",
+				Features: []Feature{
+					{Name: "embedding", Tag: 1, Kind: Vector, Dim: EmbeddingDim, Doc: "item embedding (recs two-tower model)"},
+					{Name: "genre", Tag: 2, Kind: String, MaxLen: 32},
+					{Name: "duration_s", Tag: 3, Kind: Int, Doc: "0 for live channels"},
+					{Name: "quality", Tag: 4, Kind: Float, Default: 0.5, Doc: "0…1 editorial quality score"},
+				},
+			},
+			{
+				Name: ViewPopularity, Source: Stream, TTL: 30 * day, Freshness: 5 * time.Second,
+				Doc: "Exponentially decayed play count (half-life 6 h); decay to now with Decay.",
+				Features: []Feature{
+					{Name: "score", Tag: 1, Kind: Float, Doc: "decayed plays as of as_of_ms"},
+					{Name: "as_of_ms", Tag: 2, Kind: Int, Doc: "time the score refers to, Unix ms"},
+					{Name: "plays", Tag: 3, Kind: Int, Doc: "playback starts, undecayed"},
+				},
+			},
+		},
+	},
+	EntityType{
+		Name: EntityDevice,
+		Doc:  "A playback device.",
+		Views: []*View{
+			{
+				Name: ViewProfile, Source: Batch, TTL: 30 * day, Freshness: time.Minute,
+				Features: []Feature{
+					{Name: "os", Tag: 1, Kind: String, MaxLen: 32},
+					{Name: "screen", Tag: 2, Kind: String, MaxLen: 16, Default: "tv", Doc: "tv, desktop, tablet or phone"},
+					{Name: "bandwidth_kbps", Tag: 3, Kind: Int, Default: int64(5000), Doc: "median measured throughput"},
+				},
+			},
+		},
+	},
+	EntityType{
+		Name: EntityCampaign,
+		Doc:  "An ad campaign of the bidder.",
+		Views: []*View{
+			{
+				Name: ViewStats, Source: Batch, TTL: 7 * day, Freshness: time.Minute,
+				Doc: "Delivery statistics, written hourly from ClickHouse.",
+				Features: []Feature{
+					{Name: "ctr", Tag: 1, Kind: Float, Default: 0.002},
+					{Name: "vcr", Tag: 2, Kind: Float, Default: 0.7, Doc: "video completion rate"},
+					{Name: "spend_micros", Tag: 3, Kind: Int, Doc: "spend today, micros of the currency"},
+					{Name: "embedding", Tag: 4, Kind: Vector, Dim: EmbeddingDim, Doc: "creative embedding for relevance"},
+				},
+			},
+		},
+	},
+	EntityType{
+		Name: EntityViewerCampaign,
+		Doc:  "A (viewer, campaign) pair for frequency capping; the id is \"<viewer>|<campaign>\".",
+		Views: []*View{
+			{
+				Name: ViewFrequency, Source: Stream, TTL: 8 * day, Freshness: time.Second,
+				Doc: "Impressions per UTC hour for the last week; count a window with FrequencyCount.",
+				Features: []Feature{
+					{Name: "hourly", Tag: 1, Kind: Vector, Dim: FrequencyHours, Doc: "impressions per hour; the last element is hour last_hour"},
+					{Name: "last_hour", Tag: 2, Kind: Int, Doc: "the hour of the last element, hours since the Unix epoch"},
+					{Name: "total", Tag: 3, Kind: Int, Doc: "impressions since the view was created"},
+				},
+			},
+		},
+	},
+)
+
+// ViewerCampaignID is the entity id of the (viewer, campaign) pair.
+func ViewerCampaignID(viewer, campaign string) string { return viewer + "|" + campaign }

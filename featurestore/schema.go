@@ -1,0 +1,61 @@
+package featurestore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gocql/gocql"
+
+	"github.com/cuepoint/cuepoint/internal/migrate"
+)
+
+// Schema is the featurestore's Cassandra schema in the keyspace "cuepoint", applied by
+// `cuepoint migrate` and `cuepoint dev`:
+//
+//	applied, err := migrate.Cassandra(ctx, session, migrate.Keyspace{Name: "cuepoint"}, featurestore.Schema)
+//
+// One partition per entity, one row per view, so all views of an entity are one read:
+//
+//	CREATE TABLE IF NOT EXISTS cuepoint.features (
+//	    entity_type text, entity_id text, view text,
+//	    value blob, event_time timestamp, write_time timestamp,
+//	    PRIMARY KEY ((entity_type, entity_id), view)
+//	) WITH compaction = {'class': 'LeveledCompactionStrategy'}
+//
+// The CQL is what Cassandra 2.1 (dev, CI) and 4/5 (production) both accept.
+var Schema = SchemaFor("cuepoint")
+
+// SchemaFor is Schema in another keyspace (tests isolate themselves with one).
+func SchemaFor(keyspace string) []migrate.Migration {
+	return []migrate.Migration{
+		{
+			Version: 1,
+			Name:    "featurestore: features table",
+			Up: []string{
+				`CREATE TABLE IF NOT EXISTS ` + keyspace + `.features (
+					entity_type text,
+					entity_id   text,
+					view        text,
+					value       blob,
+					event_time  timestamp,
+					write_time  timestamp,
+					PRIMARY KEY ((entity_type, entity_id), view)
+				) WITH compaction = {'class': 'LeveledCompactionStrategy'}
+				  AND comment = 'cuepoint featurestore: one row per (entity type, entity id, view)'`,
+			},
+		},
+	}
+}
+
+// Migrate applies SchemaFor(keyspace) with the session (creating the keyspace, replication
+// factor 1, when missing), returning the versions it applied.
+func Migrate(ctx context.Context, s *gocql.Session, keyspace string) ([]int, error) {
+	if err := checkKeyspace(keyspace); err != nil {
+		return nil, err
+	}
+	applied, err := migrate.Cassandra(ctx, s, migrate.Keyspace{Name: keyspace}, SchemaFor(keyspace))
+	if err != nil {
+		return applied, fmt.Errorf("featurestore schema: %w", err)
+	}
+	return applied, nil
+}
