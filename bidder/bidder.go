@@ -1,0 +1,217 @@
+package bidder
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vm "github.com/VictoriaMetrics/metrics"
+
+	"github.com/cuepoint/cuepoint/internal/logging"
+	"github.com/cuepoint/cuepoint/internal/metrics"
+	"github.com/cuepoint/cuepoint/internal/server"
+)
+
+// Bidder is the OpenRTB bidder: build it with New, load campaigns with Reload (Mount does on
+// first use), and mount its routes on a server.
+type Bidder struct {
+	cfg      Config
+	log      *slog.Logger
+	store    CampaignStore
+	features Features
+	counters FrequencyCounters
+	emit     Emitter
+	now      func() time.Time
+
+	index   atomic.Pointer[Index]
+	pacer   *Pacer
+	shader  *Shader
+	signer  *signer
+	replays *replayGuard
+
+	inflight    atomic.Int64
+	maxInFlight int64
+	bidPrefix   string
+
+	reloadMu sync.Mutex
+	stop     chan struct{}
+	done     sync.WaitGroup
+
+	latency         *vm.PrometheusHistogram
+	bidResponses    *vm.Counter
+	invalidRequests *vm.Counter
+}
+
+var (
+	featureErrors  = metrics.Counter(`cuepoint_bidder_feature_errors_total`)
+	budgetRefused  = metrics.Counter(`cuepoint_bidder_budget_refusals_total`)
+	nobidCounters  sync.Map // reason → *vm.Counter
+	noticeCounters sync.Map
+)
+
+func (b *Bidder) nobidCounter(reason string) *vm.Counter {
+	if c, ok := nobidCounters.Load(reason); ok {
+		return c.(*vm.Counter)
+	}
+	c := metrics.Counter(`cuepoint_bidder_nobids_total{reason="` + reason + `"}`)
+	nobidCounters.Store(reason, c)
+	return c
+}
+
+func (b *Bidder) noticeCounter(kind, result string) *vm.Counter {
+	k := kind + "/" + result
+	if c, ok := noticeCounters.Load(k); ok {
+		return c.(*vm.Counter)
+	}
+	c := metrics.Counter(`cuepoint_bidder_notices_total{kind="` + kind + `",result="` + result + `"}`)
+	noticeCounters.Store(k, c)
+	return c
+}
+
+// New returns a bidder. It does not load campaigns: call Reload (or Mount, which does).
+func New(cfg Config, deps Deps) (*Bidder, error) {
+	if cfg.Seat == "" || cfg.PublicURL == "" {
+		return nil, errors.New("bidder: seat and public URL are required")
+	}
+	if deps.Log == nil {
+		deps.Log = logging.Discard
+	}
+	if deps.Store == nil {
+		deps.Store = NewMemoryStore()
+	}
+	if deps.Ledger == nil {
+		deps.Ledger = NewMemoryLedger()
+	}
+	if deps.Emitter == nil {
+		deps.Emitter = discardEmitter{}
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Features == nil && deps.Counters == nil {
+		mv := NewMemoryViewers()
+		deps.Features, deps.Counters = mv, mv
+	}
+	if len(cfg.NoticeKey) == 0 {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		cfg.NoticeKey = k
+		deps.Log.Warn("no --notice-key: notice URLs are signed with a random per-process key and stop verifying after a restart")
+	}
+	if cfg.FX == nil {
+		cfg.FX = map[string]float64{"USD": 1}
+	}
+	prefix := make([]byte, 4)
+	if _, err := rand.Read(prefix); err != nil {
+		return nil, err
+	}
+	b := &Bidder{
+		cfg: cfg, log: deps.Log.With("component", "bidder"), store: deps.Store, features: deps.Features,
+		counters: deps.Counters, emit: deps.Emitter, now: deps.Now,
+		pacer:       NewPacer(deps.Ledger, cfg.ReservationWindow, cfg.LeaseFraction, deps.Log),
+		shader:      NewShader(cfg.ShadingFloor),
+		signer:      newSigner(cfg.NoticeKey),
+		replays:     newReplayGuard(),
+		maxInFlight: int64(cfg.maxInFlight()),
+		bidPrefix:   hex.EncodeToString(prefix) + "-",
+		stop:        make(chan struct{}),
+
+		latency:         metrics.Latency(`cuepoint_bidder_decision_seconds`),
+		bidResponses:    metrics.Counter(`cuepoint_bidder_bid_responses_total`),
+		invalidRequests: metrics.Counter(`cuepoint_bidder_invalid_requests_total`),
+	}
+	b.index.Store(NewIndex(nil))
+	metrics.Gauge(`cuepoint_bidder_campaigns`, func() float64 { return float64(b.index.Load().Len()) })
+	return b, nil
+}
+
+// Reload reads every campaign from the store, rebuilds the index and swaps it in, and leases a
+// first budget chunk for campaigns new to this instance.
+func (b *Bidder) Reload(ctx context.Context) error {
+	b.reloadMu.Lock()
+	defer b.reloadMu.Unlock()
+	cs, err := b.store.List(ctx)
+	if err != nil {
+		return fmt.Errorf("load campaigns: %w", err)
+	}
+	valid := cs[:0]
+	for _, c := range cs {
+		if err := c.Validate(); err != nil {
+			b.log.Warn("stored campaign is invalid; skipped", "campaign", c.ID, "err", err)
+			continue
+		}
+		valid = append(valid, c)
+	}
+	ix := NewIndex(valid)
+	b.pacer.Prime(ctx, valid, b.now())
+	b.index.Store(ix)
+	return nil
+}
+
+// Mount registers the bidder's routes, readiness check and closer on srv, loads the campaigns,
+// and starts reloading them every --campaign-refresh.
+func (b *Bidder) Mount(ctx context.Context, srv *server.Server) error {
+	if err := b.Reload(ctx); err != nil {
+		return err
+	}
+	srv.Handle("POST", "/openrtb2/bid", b.HandleBid)
+	for _, m := range []string{"GET", "POST"} {
+		srv.Handle(m, "/v1/notice/{kind}", b.HandleNotice)
+	}
+	srv.Handle("GET", "/v1/campaigns", srv.Admin(b.adminList))
+	srv.Handle("GET", "/v1/campaigns/{id}", srv.Admin(b.adminGet))
+	srv.Handle("PUT", "/v1/campaigns/{id}", srv.Admin(b.adminPut))
+	srv.Handle("DELETE", "/v1/campaigns/{id}", srv.Admin(b.adminDelete))
+	srv.Handle("GET", "/v1/pacing/{id}", srv.Admin(b.adminPacing))
+	srv.Ready("campaigns", func(ctx context.Context) error {
+		_, err := b.store.List(ctx)
+		return err
+	})
+	srv.OnClose("bidder", b.Close)
+	b.done.Add(1)
+	go b.refreshLoop()
+	return nil
+}
+
+func (b *Bidder) refreshLoop() {
+	defer b.done.Done()
+	if b.cfg.CampaignRefresh <= 0 {
+		return
+	}
+	t := time.NewTicker(b.cfg.CampaignRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), b.cfg.CampaignRefresh)
+			if err := b.Reload(ctx); err != nil {
+				b.log.Warn("campaign refresh failed; serving the last good index", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Close stops the refresh loop.
+func (b *Bidder) Close(context.Context) error {
+	select {
+	case <-b.stop:
+	default:
+		close(b.stop)
+	}
+	b.done.Wait()
+	return nil
+}
+
+// Index returns the current targeting index.
+func (b *Bidder) Index() *Index { return b.index.Load() }

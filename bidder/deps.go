@@ -1,0 +1,84 @@
+package bidder
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/cuepoint/cuepoint/analytics/events"
+)
+
+// The bidder depends on these narrow interfaces, not on the packages that implement them, so
+// its core is built and tested on its own; cmd wires the real featurestore and producer.
+
+// Emitter sends analytics events. Emit must never block (analytics/producer drops and counts
+// when its buffer is full).
+type Emitter interface {
+	Emit(events.Event)
+}
+
+// Features returns what the featurestore knows about a viewer. The bidder calls it once per
+// personalized request, under the request's deadline; an error or a miss bids without features.
+type Features interface {
+	Viewer(ctx context.Context, viewerID string, dst *ViewerFeatures) error
+}
+
+// ViewerFeatures are the featurestore's viewer view as the bidder uses it.
+type ViewerFeatures struct {
+	Found      bool
+	Segments   []string // audience segment ids, targeted like user.data segments
+	CTR        float64  // the viewer's historical click-through rate (0 when unknown)
+	Completion float64  // the viewer's historical video completion rate (0 when unknown)
+	// Impressions are the viewer's recent impressions per campaign, for frequency caps.
+	Impressions []CampaignImpressions
+}
+
+// CampaignImpressions counts a viewer's impressions of one campaign per UTC hour.
+type CampaignImpressions struct {
+	CampaignID string
+	Hours      []HourCount
+}
+
+// HourCount is the impressions within the hour starting at Hour (Unix seconds / 3600).
+type HourCount struct {
+	Hour  int64
+	Count int64
+}
+
+// FrequencyCounters records impressions per viewer per campaign, read back through Features.
+type FrequencyCounters interface {
+	Increment(ctx context.Context, viewerID, campaignID string, at time.Time) error
+}
+
+// SpendLedger is the durable, shared record of each campaign's daily spend. A bidder instance
+// leases budget from it in chunks before spending (Lease never grants more than what is left
+// of budget across all instances) and reports settled spend. Day is "2006-01-02" in UTC.
+type SpendLedger interface {
+	Lease(ctx context.Context, campaignID, day string, want, budget int64) (granted int64, err error)
+	Leased(ctx context.Context, campaignID, day string) (int64, error)
+}
+
+// CampaignStore is the durable store of campaigns.
+type CampaignStore interface {
+	List(ctx context.Context) ([]*Campaign, error)
+	Get(ctx context.Context, id string) (*Campaign, error) // ErrNotFound when absent
+	Put(ctx context.Context, c *Campaign) error
+	Delete(ctx context.Context, id string) error
+}
+
+// Deps are the bidder's collaborators. Nil fields get an in-process implementation: campaigns
+// and spend in memory, frequency counters in memory, no viewer features, events discarded.
+type Deps struct {
+	Log      *slog.Logger
+	Store    CampaignStore
+	Ledger   SpendLedger
+	Features Features
+	Counters FrequencyCounters
+	Emitter  Emitter
+	// Now is the clock (tests move it); nil is time.Now.
+	Now func() time.Time
+}
+
+type discardEmitter struct{}
+
+func (discardEmitter) Emit(events.Event) {}

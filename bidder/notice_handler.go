@@ -1,0 +1,167 @@
+package bidder
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/cuepoint/cuepoint/internal/server"
+)
+
+// HandleNotice serves GET (or POST) /v1/notice/{kind} for kind win, bill, loss, imp (the VAST
+// impression / banner pixel) and event (VAST tracking).
+//
+//	403  the token's signature does not verify, or ${AUCTION_ID} differs from the signed request
+//	410  the token is older than --notice-ttl
+//	400  an unreadable price
+//	200  accepted, including a replay (acknowledged, counted once)
+//
+// Effects, each once per bid whatever the number and order of notices: the first win or bill
+// notice settles the bid's budget reservation at the clearing price (capped at our bid: an
+// exchange cannot charge more) and teaches the shader a win; a loss notice releases the
+// reservation; the first win, bill or impression notice increments the viewer's frequency
+// counter for the campaign. Every notice, replays included, is emitted.
+func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
+	kind := server.Param(ctx, "kind")
+	switch kind {
+	case kindWin, kindBill, kindLoss, kindImp, "event":
+	default:
+		ctx.Error("unknown notice kind "+strconv.Quote(kind)+": want win, bill, loss, imp or event", fasthttp.StatusNotFound)
+		return
+	}
+	args := ctx.QueryArgs()
+	t, err := b.signer.parseToken(string(args.Peek("t")))
+	if err != nil {
+		b.noticeCounter(kind, "forbidden").Inc()
+		ctx.Error("notice signature invalid", fasthttp.StatusForbidden)
+		return
+	}
+	now := b.now()
+	issued := time.UnixMilli(t.Issued)
+	if now.Sub(issued) > b.cfg.NoticeTTL {
+		b.noticeCounter(kind, "expired").Inc()
+		ctx.Error("notice expired", fasthttp.StatusGone)
+		return
+	}
+	if a := args.Peek("a"); len(a) > 0 && !isMacro(a) && string(a) != t.RequestID {
+		b.noticeCounter(kind, "forbidden").Inc()
+		ctx.Error("notice auction id does not match the signed request", fasthttp.StatusForbidden)
+		return
+	}
+	ev := &NoticeEvent{TsMs: now.UnixMilli(), Kind: kind, RequestID: t.RequestID, BidID: t.BidID,
+		CampaignID: t.CampaignID, CreativeID: t.CreativeID, Currency: t.Currency}
+	clearing := t.PriceMicros
+	if kind == kindWin || kind == kindBill {
+		if p := args.Peek("p"); len(p) > 0 && !isMacro(p) {
+			v, err := b.parsePrice(p)
+			if err != nil {
+				b.noticeCounter(kind, "bad_price").Inc()
+				ctx.Error("notice price: "+err.Error(), fasthttp.StatusBadRequest)
+				return
+			}
+			clearing = min(v, t.PriceMicros)
+		}
+		ev.PriceMicros = clearing
+	}
+	if kind == kindLoss {
+		ev.LossCode, _ = strconv.Atoi(string(args.Peek("l")))
+	}
+	if kind == "event" {
+		ev.Event = string(args.Peek("e"))
+	}
+	expiry := issued.Add(b.cfg.NoticeTTL)
+	ns := kind
+	if kind == "event" {
+		ns += ":" + ev.Event
+	}
+	if !b.replays.first(ns, t.BidID, expiry, now) {
+		ev.Replay = true
+		b.noticeCounter(kind, "replay").Inc()
+		b.emit.Emit(ev)
+		b.noticeReply(ctx, kind)
+		return
+	}
+	b.noticeCounter(kind, "ok").Inc()
+	c, _ := b.index.Load().Campaign(t.CampaignID)
+	switch kind {
+	case kindWin, kindBill:
+		if b.replays.first("settle", t.BidID, expiry, now) {
+			if c != nil {
+				usd := int64(float64(clearing) * b.fxOf(t.Currency))
+				b.pacer.Settle(c, t.Reserved, (usd+999)/1000, issued, now)
+			}
+			if t.AT == 1 {
+				b.shader.Win(t.ShadeBucket, t.ShadeLevel)
+			}
+		}
+		b.countImpression(t, expiry, now)
+	case kindLoss:
+		if b.replays.first("settle", t.BidID, expiry, now) && c != nil {
+			b.pacer.Release(c, t.Reserved, issued, now)
+		}
+	case kindImp:
+		b.countImpression(t, expiry, now)
+	}
+	b.emit.Emit(ev)
+	b.noticeReply(ctx, kind)
+}
+
+// countImpression increments the viewer's frequency counter once per bid.
+func (b *Bidder) countImpression(t *noticeToken, expiry, now time.Time) {
+	if t.ViewerID == "" || b.counters == nil || !b.replays.first("cap", t.BidID, expiry, now) {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := b.counters.Increment(cctx, t.ViewerID, t.CampaignID, now); err != nil {
+		b.log.Warn("frequency counter increment failed", "campaign", t.CampaignID, "err", err)
+	}
+}
+
+func (b *Bidder) fxOf(cur string) float64 {
+	if r, ok := b.cfg.FX[cur]; ok {
+		return r
+	}
+	return 1
+}
+
+// parsePrice reads a substituted ${AUCTION_PRICE}: a decimal CPM, or an encrypted price when
+// price keys are configured. It returns micros.
+func (b *Bidder) parsePrice(p []byte) (int64, error) {
+	if v, err := strconv.ParseFloat(string(p), 64); err == nil {
+		if v < 0 || v > 1e6 {
+			return 0, strconv.ErrRange
+		}
+		return int64(v*1e6 + 0.5), nil
+	}
+	if b.cfg.PriceEncryptionKey == nil {
+		return 0, errNotDecimal
+	}
+	return decryptPrice(b.cfg.PriceEncryptionKey, b.cfg.PriceIntegrityKey, string(p))
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errNotDecimal = constError("not a decimal CPM (and no price keys configured to decrypt it)")
+
+func isMacro(v []byte) bool {
+	return bytes.HasPrefix(v, []byte("${")) || bytes.HasPrefix(v, []byte("%24%7B"))
+}
+
+// transparentGIF is a 1×1 transparent GIF for pixel notices.
+var transparentGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+func (b *Bidder) noticeReply(ctx *fasthttp.RequestCtx, kind string) {
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	if kind == kindImp || kind == "event" {
+		ctx.SetContentType("image/gif")
+		ctx.SetBody(transparentGIF)
+		return
+	}
+	ctx.SetStatusCode(fasthttp.StatusOK)
+}

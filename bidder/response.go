@@ -1,0 +1,181 @@
+package bidder
+
+import (
+	"strconv"
+
+	"github.com/prebid/openrtb/v20/adcom1"
+	"github.com/prebid/openrtb/v20/openrtb2"
+)
+
+// The bid response is written by hand into a pooled buffer: the shape is fixed, the encoder
+// allocates nothing, and the markup goes in with JSON escaping only (no HTML escaping: "<" stays
+// "<", which keeps VAST in adm ~30% smaller than encoding/json's output).
+
+func (b *Bidder) appendResponse(dst []byte, rc *requestCtx) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, rc.req.ID)
+	dst = append(dst, `,"bidid":`...)
+	dst = appendJSONString(dst, rc.bids[0].bidID)
+	dst = append(dst, `,"cur":`...)
+	dst = appendJSONString(dst, rc.cur)
+	dst = append(dst, `,"seatbid":[{"seat":`...)
+	dst = appendJSONString(dst, b.cfg.Seat)
+	dst = append(dst, `,"bid":[`...)
+	for i := range rc.bids {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = b.appendBid(dst, rc, &rc.bids[i])
+	}
+	return append(dst, `]}]}`...)
+}
+
+func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
+	cd := &bo.c
+	c, cr := cd.e.c, cd.cr
+	t := noticeToken{
+		Issued: rc.now.UnixMilli(), RequestID: rc.req.ID, ImpID: bo.imp.ID, BidID: bo.bidID,
+		CampaignID: c.ID, CreativeID: cr.ID, Currency: rc.cur, PriceMicros: toCurrencyMicros(cd.usd, rc.fx),
+		Reserved: bo.reserved, AT: cd.at, ShadeBucket: cd.bucket, ShadeLevel: cd.level,
+	}
+	if cd.deal != nil {
+		t.DealID = cd.deal.ID
+	}
+	if rc.priv.personalize {
+		t.ViewerID = rc.facts.viewerID
+	}
+	rc.tok, rc.tokRaw = b.signer.appendToken(rc.tok[:0], &t, rc.tokRaw)
+
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, bo.bidID)
+	dst = append(dst, `,"impid":`...)
+	dst = appendJSONString(dst, bo.imp.ID)
+	dst = append(dst, `,"price":`...)
+	dst = strconv.AppendFloat(dst, float64(t.PriceMicros)/1e6, 'f', -1, 64)
+	for _, k := range [...]string{kindWin, kindBill, kindLoss} {
+		dst = append(dst, `,"`...)
+		dst = append(dst, k[0] /* w, b, l */)
+		if k == kindWin {
+			dst = dst[:len(dst)-1]
+			dst = append(dst, 'n')
+		}
+		dst = append(dst, `url":`...)
+		rc.scratch = appendNoticeURL(rc.scratch[:0], b.cfg.PublicURL, k, rc.tok)
+		dst = appendJSONBytes(dst, rc.scratch)
+	}
+	// Markup: the impression pixel, then VAST or HTML around it.
+	imp := append(rc.scratch[:0], b.cfg.PublicURL...)
+	imp = append(imp, "/v1/notice/imp?t="...)
+	imp = append(imp, rc.tok...)
+	impURL := len(imp)
+	imp = append(imp, b.cfg.PublicURL...)
+	imp = append(imp, "/v1/notice/event?t="...)
+	imp = append(imp, rc.tok...)
+	evURL := len(imp)
+	mark := evURL
+	if cr.Type == TypeVideo {
+		imp = appendVAST(imp, c, cr, bo.bidID, unsafeString(imp[:impURL]), unsafeString(imp[impURL:evURL]))
+	} else {
+		imp = appendBannerMarkup(imp, cr, unsafeString(imp[:impURL]))
+	}
+	rc.scratch = imp
+	dst = append(dst, `,"adm":`...)
+	dst = appendJSONBytes(dst, imp[mark:])
+	dst = append(dst, `,"adomain":[`...)
+	for i, d := range c.ADomain {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, d)
+	}
+	dst = append(dst, `],"cid":`...)
+	dst = appendJSONString(dst, c.ID)
+	dst = append(dst, `,"crid":`...)
+	dst = appendJSONString(dst, cr.ID)
+	if len(c.Cat) > 0 {
+		dst = append(dst, `,"cattax":2,"cat":[`...) // IAB content taxonomy 2.x ids as configured
+		for i, v := range c.Cat {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	if c.Bundle != "" {
+		dst = append(dst, `,"bundle":`...)
+		dst = appendJSONString(dst, c.Bundle)
+	}
+	if len(cr.Attr) > 0 {
+		dst = append(dst, `,"attr":[`...)
+		for i, a := range cr.Attr {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, a, 10)
+		}
+		dst = append(dst, ']')
+	}
+	if cd.deal != nil {
+		dst = append(dst, `,"dealid":`...)
+		dst = appendJSONString(dst, cd.deal.ID)
+	}
+	if cr.Type == TypeVideo {
+		dst = append(dst, `,"mtype":`...)
+		dst = strconv.AppendInt(dst, int64(openrtb2.MarkupVideo), 10)
+		dst = append(dst, `,"protocol":13,"dur":`...)
+		dst = strconv.AppendInt(dst, cr.DurationSec, 10)
+		if bo.slotInPod != adcom1.SlotPosAny {
+			dst = append(dst, `,"slotinpod":`...)
+			dst = strconv.AppendInt(dst, int64(bo.slotInPod), 10)
+		}
+	} else {
+		dst = append(dst, `,"mtype":`...)
+		dst = strconv.AppendInt(dst, int64(openrtb2.MarkupBanner), 10)
+		dst = append(dst, `,"w":`...)
+		dst = strconv.AppendInt(dst, cr.W, 10)
+		dst = append(dst, `,"h":`...)
+		dst = strconv.AppendInt(dst, cr.H, 10)
+	}
+	return append(dst, '}')
+}
+
+// toCurrencyMicros converts USD micros to micros of a currency worth fx USD per unit.
+func toCurrencyMicros(usd int64, fx float64) int64 {
+	if fx == 1 {
+		return usd
+	}
+	return int64(float64(usd) / fx)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaping only what JSON requires.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func appendJSONBytes(dst, b []byte) []byte { return appendJSONString(dst, unsafeString(b)) }

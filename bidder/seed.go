@@ -1,0 +1,84 @@
+package bidder
+
+import (
+	"context"
+	"fmt"
+)
+
+// DemoCampaigns returns the demo campaigns `cuepoint dev` seeds: CTV and web video, mobile
+// interstitial video, display banners, in the open market and in deals. cdn is the base URL of
+// creative assets (media files, images).
+func DemoCampaigns(cdn string) []*Campaign {
+	video := func(id string, dur int64) Creative {
+		return Creative{ID: id, Type: TypeVideo, DurationSec: dur, ClickURL: "https://advertiser.example/landing?c=" + id,
+			MediaFiles: []MediaFile{
+				{URL: fmt.Sprintf("%s/%s-1080p.mp4", cdn, id), Mime: "video/mp4", W: 1920, H: 1080, BitrateKbps: 4500},
+				{URL: fmt.Sprintf("%s/%s-720p.mp4", cdn, id), Mime: "video/mp4", W: 1280, H: 720, BitrateKbps: 2500},
+				{URL: fmt.Sprintf("%s/%s/master.m3u8", cdn, id), Mime: "application/x-mpegURL", W: 1920, H: 1080},
+			}}
+	}
+	banner := func(id string, w, h int64) Creative {
+		return Creative{ID: id, Type: TypeBanner, W: w, H: h, Mime: "image/png",
+			ImageURL: fmt.Sprintf("%s/%s.png", cdn, id), ClickURL: "https://advertiser.example/landing?c=" + id}
+	}
+	ctv := Set{In: []string{"3", "7"}} // connected TV, set-top box
+	mobile := Set{In: []string{"1", "4", "5"}}
+	return []*Campaign{
+		{ID: "ctv-streamco-launch", Advertiser: "StreamCo", ADomain: []string{"streamco.example"}, Cat: []string{"IAB1-7"},
+			BaseCPMMicros: 22_000_000, MaxCPMMicros: 35_000_000, DailyBudgetMicros: 5_000_000_000, Objective: "completion",
+			FreqCap:   &FreqCap{Max: 6, WindowHours: 24},
+			Targeting: Targeting{DeviceType: ctv, Country: Set{In: []string{"USA", "CAN"}}},
+			Creatives: []Creative{video("streamco-15", 15), video("streamco-30", 30)}},
+		{ID: "ctv-autos-premium-deal", Advertiser: "Autos Inc", ADomain: []string{"autos.example"}, Cat: []string{"IAB2"},
+			BaseCPMMicros: 30_000_000, DailyBudgetMicros: 3_000_000_000, Objective: "completion",
+			Deals:     []string{"deal-ctv-premium"},
+			Targeting: Targeting{DeviceType: ctv},
+			Creatives: []Creative{video("autos-30", 30), video("autos-15", 15)}},
+		{ID: "ctv-snacks-primetime", Advertiser: "Snacks Co", ADomain: []string{"snacks.example"}, Cat: []string{"IAB8"},
+			BaseCPMMicros: 18_000_000, DailyBudgetMicros: 2_000_000_000,
+			Targeting: Targeting{DeviceType: ctv, Category: Set{NotIn: []string{"IAB7", "IAB11"}}},
+			Creatives: []Creative{video("snacks-15", 15), video("snacks-20", 20)}},
+		{ID: "web-video-travel", Advertiser: "Travel Ltd", ADomain: []string{"travel.example"}, Cat: []string{"IAB20"},
+			BaseCPMMicros: 12_000_000, DailyBudgetMicros: 1_500_000_000, Objective: "completion",
+			Targeting: Targeting{DeviceType: Set{In: []string{"2"}}, Domain: Set{NotIn: []string{"blocked-news.example"}}},
+			Creatives: []Creative{video("travel-15", 15), video("travel-30", 30)}},
+		{ID: "mobile-interstitial-game", Advertiser: "GameStudio", ADomain: []string{"gamestudio.example"}, Cat: []string{"IAB9-30"},
+			Bundle:        "com.gamestudio.puzzle",
+			BaseCPMMicros: 9_000_000, DailyBudgetMicros: 1_000_000_000, Objective: "completion",
+			FreqCap:   &FreqCap{Max: 3, WindowHours: 24},
+			Targeting: Targeting{DeviceType: mobile, OS: Set{In: []string{"ios", "android"}}, Plcmt: Set{In: []string{"3"}}},
+			Creatives: []Creative{video("game-15", 15), func() Creative {
+				c := banner("game-320x480", 320, 480)
+				c.Interstitial = true
+				return c
+			}()}},
+		{ID: "display-retail", Advertiser: "Retail Mart", ADomain: []string{"retailmart.example"}, Cat: []string{"IAB22"},
+			BaseCPMMicros: 2_500_000, MaxCPMMicros: 6_000_000, DailyBudgetMicros: 800_000_000, Objective: "ctr",
+			Creatives: []Creative{banner("retail-300x250", 300, 250), banner("retail-728x90", 728, 90), banner("retail-320x50", 320, 50)}},
+		{ID: "display-finance-deal", Advertiser: "Finance Bank", ADomain: []string{"financebank.example"}, Cat: []string{"IAB13"},
+			BaseCPMMicros: 8_000_000, DailyBudgetMicros: 600_000_000,
+			Deals:     []string{"deal-display-finance"},
+			Creatives: []Creative{banner("finance-300x250", 300, 250), banner("finance-300x600", 300, 600)}},
+		{ID: "display-sports-audience", Advertiser: "SportsGear", ADomain: []string{"sportsgear.example"}, Cat: []string{"IAB17"},
+			BaseCPMMicros: 5_000_000, DailyBudgetMicros: 500_000_000, Objective: "ctr",
+			Targeting: Targeting{Segment: Set{In: []string{"sports-fans", "seg-sports"}}},
+			Creatives: []Creative{banner("sports-300x250", 300, 250), banner("sports-320x50", 320, 50)}},
+	}
+}
+
+// Seed stores the demo campaigns that are not in the store yet (an operator's edits win).
+func Seed(ctx context.Context, store CampaignStore, cdn string) (added int, err error) {
+	for _, c := range DemoCampaigns(cdn) {
+		if _, err := store.Get(ctx, c.ID); err == nil {
+			continue
+		}
+		if err := c.Validate(); err != nil {
+			return added, fmt.Errorf("demo campaign %s: %w", c.ID, err)
+		}
+		if err := store.Put(ctx, c); err != nil {
+			return added, err
+		}
+		added++
+	}
+	return added, nil
+}

@@ -1,0 +1,150 @@
+package bidder
+
+import (
+	"strconv"
+)
+
+// VAST: a video bid's adm is a VAST 4.2 InLine document (validated against the IAB XSD in the
+// tests), built by appending into a pooled buffer. It carries our impression URL (the
+// viewer-side proof of the impression, deduplicated with the exchange's billing notice), the
+// quartile tracking events, the click-through, and every media file of the creative.
+
+// appendVAST appends the VAST document of creative cr of campaign c for the bid.
+func appendVAST(dst []byte, c *Campaign, cr *Creative, bidID, impURL, eventURL string) []byte {
+	dst = append(dst, `<VAST version="4.2" xmlns="http://www.iab.com/VAST"><Ad id="`...)
+	dst = appendXMLAttr(dst, cr.ID)
+	dst = append(dst, `"><InLine><AdSystem version="1">Cuepoint</AdSystem><Impression id="cuepoint"><![CDATA[`...)
+	dst = appendCDATA(dst, impURL)
+	dst = append(dst, `]]></Impression><AdServingId>`...)
+	dst = appendXMLText(dst, bidID)
+	dst = append(dst, `</AdServingId><AdTitle>`...)
+	dst = appendXMLText(dst, c.Advertiser)
+	dst = append(dst, `</AdTitle><Advertiser>`...)
+	dst = appendXMLText(dst, c.Advertiser)
+	dst = append(dst, `</Advertiser><Creatives><Creative id="`...)
+	dst = appendXMLAttr(dst, cr.ID)
+	dst = append(dst, `" adId="`...)
+	dst = appendXMLAttr(dst, c.ID)
+	dst = append(dst, `"><Linear><TrackingEvents>`...)
+	for _, ev := range [...]string{"start", "firstQuartile", "midpoint", "thirdQuartile", "complete"} {
+		dst = append(dst, `<Tracking event="`...)
+		dst = append(dst, ev...)
+		dst = append(dst, `"><![CDATA[`...)
+		dst = appendCDATA(dst, eventURL)
+		dst = append(dst, "&e="...)
+		dst = append(dst, ev...)
+		dst = append(dst, `]]></Tracking>`...)
+	}
+	dst = append(dst, `</TrackingEvents><Duration>`...)
+	dst = appendVASTDuration(dst, cr.DurationSec)
+	dst = append(dst, `</Duration><MediaFiles>`...)
+	for i := range cr.MediaFiles {
+		mf := &cr.MediaFiles[i]
+		dst = append(dst, `<MediaFile delivery="progressive" type="`...)
+		dst = appendXMLAttr(dst, mf.Mime)
+		dst = append(dst, `" width="`...)
+		dst = strconv.AppendInt(dst, mf.W, 10)
+		dst = append(dst, `" height="`...)
+		dst = strconv.AppendInt(dst, mf.H, 10)
+		if mf.BitrateKbps > 0 {
+			dst = append(dst, `" bitrate="`...)
+			dst = strconv.AppendInt(dst, mf.BitrateKbps, 10)
+		}
+		dst = append(dst, `"><![CDATA[`...)
+		dst = appendCDATA(dst, mf.URL)
+		dst = append(dst, `]]></MediaFile>`...)
+	}
+	dst = append(dst, `</MediaFiles>`...)
+	if cr.ClickURL != "" {
+		dst = append(dst, `<VideoClicks><ClickThrough id="cuepoint"><![CDATA[`...)
+		dst = appendCDATA(dst, cr.ClickURL)
+		dst = append(dst, `]]></ClickThrough></VideoClicks>`...)
+	}
+	dst = append(dst, `</Linear><UniversalAdId idRegistry="cuepoint">`...)
+	dst = appendXMLText(dst, cr.ID)
+	dst = append(dst, `</UniversalAdId></Creative></Creatives></InLine></Ad></VAST>`...)
+	return dst
+}
+
+// appendBannerMarkup appends a minimal HTML banner: the image, linked to the landing page, and
+// our impression pixel.
+func appendBannerMarkup(dst []byte, cr *Creative, impURL string) []byte {
+	dst = append(dst, `<a href="`...)
+	dst = appendXMLAttr(dst, cr.ClickURL)
+	dst = append(dst, `" target="_blank"><img src="`...)
+	dst = appendXMLAttr(dst, cr.ImageURL)
+	dst = append(dst, `" width="`...)
+	dst = strconv.AppendInt(dst, cr.W, 10)
+	dst = append(dst, `" height="`...)
+	dst = strconv.AppendInt(dst, cr.H, 10)
+	dst = append(dst, `" alt="" style="border:0"></a><img src="`...)
+	dst = appendXMLAttr(dst, impURL)
+	dst = append(dst, `" width="1" height="1" alt="" style="display:none">`...)
+	return dst
+}
+
+// appendVASTDuration appends HH:MM:SS.
+func appendVASTDuration(dst []byte, sec int64) []byte {
+	two := func(dst []byte, v int64) []byte { return append(dst, byte('0'+v/10%10), byte('0'+v%10)) }
+	dst = two(dst, sec/3600)
+	dst = append(dst, ':')
+	dst = two(dst, sec/60%60)
+	dst = append(dst, ':')
+	return two(dst, sec%60)
+}
+
+// appendXMLText escapes text content.
+func appendXMLText(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '>':
+			dst = append(dst, "&gt;"...)
+		case '&':
+			dst = append(dst, "&amp;"...)
+		default:
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				continue // not allowed in XML 1.0
+			}
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendXMLAttr escapes a double-quoted attribute value.
+func appendXMLAttr(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			dst = append(dst, "&quot;"...)
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '&':
+			dst = append(dst, "&amp;"...)
+		default:
+			if c < 0x20 {
+				continue
+			}
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendCDATA appends s for a CDATA section, splitting any "]]>" it contains.
+func appendCDATA(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ']' && i+2 < len(s) && s[i+1] == ']' && s[i+2] == '>' {
+			dst = append(dst, "]]]]><![CDATA[>"...)
+			i += 2
+			continue
+		}
+		if s[i] < 0x20 && s[i] != '\t' {
+			continue
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}
