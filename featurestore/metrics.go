@@ -21,13 +21,13 @@ import (
 // Hit ratio: (hit + negative) / all look-ups; a stale look-up found an entry past its view's
 // freshness and went to Cassandra for a new one.
 type storeMetrics struct {
-	hit, negative, staleEntry, miss     *vm.Counter
-	found, notFound, stale, defaulted   *vm.Counter
-	batchGet                            *vm.PrometheusHistogram
-	readLat, writeLat, casLat, delLat   *vm.PrometheusHistogram
-	readErr, writeErr, casErr, delErr   *vm.Counter
-	joined, skipBreaker, skipDeadline   *vm.Counter
-	corrupt                             *vm.Counter
+	hit, negative, staleEntry, miss   *vm.Counter
+	found, notFound, stale, defaulted *vm.Counter
+	batchGet                          *vm.PrometheusHistogram
+	readLat, writeLat, casLat, delLat *vm.PrometheusHistogram
+	readErr, writeErr, casErr, delErr *vm.Counter
+	joined, skipBreaker, skipDeadline *vm.Counter
+	corrupt                           *vm.Counter
 }
 
 func newStoreMetrics(s *Store) *storeMetrics {
