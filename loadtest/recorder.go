@@ -58,7 +58,7 @@ type scenarioStats struct {
 type shard struct {
 	mu        sync.Mutex
 	scen      []scenarioStats
-	wait      *hdrhistogram.Histogram // due time → send, i.e. waiting for a free connection
+	wait      *hdrhistogram.Histogram // queued → sent: waiting for a free connection
 	interval  *hdrhistogram.Histogram // latencies finished since the last collection
 	spare     *hdrhistogram.Histogram // the collector's, reset, swapped in next time
 	ivReqs    uint64
@@ -80,8 +80,9 @@ func newShard(scenarios int) *shard {
 	return s
 }
 
-// record adds one finished request. latency and wait are nanoseconds; start is the send start
-// (ns since t0), or -1 when the request expired unsent.
+// record adds one finished request. latency (from the due time) and wait (from the moment it
+// was queued to its send) are nanoseconds; start is the send start (ns since t0), or -1 when the
+// request expired unsent.
 func (s *shard) record(scen int, latency, wait, start int64, status int, o outcome) {
 	s.mu.Lock()
 	st := &s.scen[scen]

@@ -18,22 +18,23 @@ func WriteText(w io.Writer, r *Result, slo SLO) {
 		fmt.Fprintf(w, " (interrupted after %s)", fmtDur(r.Elapsed))
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  requests\t%d\t(%d errors, %.3g%%)\n", r.Requests, r.Errors, 100*r.ErrorRate())
-	fmt.Fprintf(tw, "  achieved\t%.1f/s\tof %.6g/s offered\n", r.AchievedRate(), r.Rate)
-	fmt.Fprintf(tw, "  latency\t%s\t(from each request's scheduled time)\n", percentileLine(r.Latency))
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "  %-10s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	line("requests", "%d (%d errors, %.3g%%)", r.Requests, r.Errors, 100*r.ErrorRate())
+	line("achieved", "%.1f/s of %.6g/s offered", r.AchievedRate(), r.Rate)
+	line("latency", "%s (from each request's scheduled time)", percentileLine(r.Latency))
 	if r.Errors > 0 {
-		fmt.Fprintf(tw, "  errors\ttimeout %d (expired unsent %d), http %d, transport %d\t\n", r.Timeouts, r.Expired, r.HTTPErrors, r.TransportErrors)
+		line("errors", "timeout %d (expired unsent %d), http %d, transport %d", r.Timeouts, r.Expired, r.HTTPErrors, r.TransportErrors)
 	}
 	if len(r.Status) > 0 {
-		fmt.Fprintf(tw, "  status\t%s\t\n", statusLine(r.Status))
+		line("status", "%s", statusLine(r.Status))
 	}
-	fmt.Fprintf(tw, "  generator\tdispatch lag p99 %s max %s; connection wait p99 %s max %s\t\n",
+	line("generator", "dispatch lag p99 %s max %s; connection wait p99 %s max %s",
 		fmtDur(quantile(r.Lag, 99)), fmtDur(quantile(r.Lag, 100)), fmtDur(quantile(r.Wait, 99)), fmtDur(quantile(r.Wait, 100)))
-	_ = tw.Flush()
 	if len(r.Scenarios) > 1 {
 		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  scenario\tweight\trequests\terrors\tp50\tp90\tp99\tp99.9\tmax\tstatus\t")
 		for _, s := range r.Scenarios {
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Name, s.Weight, s.Requests, s.Errors,

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -29,7 +30,8 @@ type Result struct {
 
 	// Latency is from each request's due time to the end of its response (or its failure).
 	Latency *hdrhistogram.Histogram
-	// Wait is from due time to send: time spent queued for a free connection.
+	// Wait is from queueing to send: time spent waiting for a free connection. Together with
+	// Lag (due → queued) it is the part of Latency spent before the request left.
 	Wait *hdrhistogram.Histogram
 	// Lag is how late the dispatcher handed each arrival to the queue: the generator's own
 	// delay. It is part of Latency.
@@ -111,7 +113,7 @@ func (r *Result) Warnings() []string {
 			achieved, r.Rate, fmtDur(quantile(r.Wait, 99)), r.Expired))
 	}
 	if wp99, lp99 := quantile(r.Wait, 99), quantile(r.Latency, 99); wp99 > time.Millisecond && wp99*5 > lp99 {
-		need := r.Rate * usToDuration(int64(r.Latency.Mean())).Seconds()
+		need := math.Ceil(r.Rate * usToDuration(int64(r.Latency.Mean())).Seconds())
 		w = append(w, fmt.Sprintf("requests queued for a free connection (wait p99 %s of latency p99 %s): all %d connections were busy. By Little's law this rate needs about %.0f; raise --connections unless the target is saturated.",
 			fmtDur(wp99), fmtDur(lp99), r.Connections, need))
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// job is one arrival: which request, of which scenario, due when (ns since t0).
+// job is one arrival: which request, of which scenario, due when and queued when (ns since t0).
 type job struct {
 	due  int64
+	enq  int64
 	req  *Request
 	scen uint8
 }
@@ -126,7 +127,7 @@ func (r *runner) dispatch(ctx context.Context) (interrupted bool) {
 		for next <= now && next < end {
 			s := il.next()
 			reqs := r.cfg.Mix[s].Scenario.Requests
-			j := job{due: next, req: &reqs[cursor[s]], scen: uint8(s)}
+			j := job{due: next, enq: now, req: &reqs[cursor[s]], scen: uint8(s)}
 			if cursor[s]++; cursor[s] == len(reqs) {
 				cursor[s] = 0
 			}
@@ -245,7 +246,7 @@ func (w *worker) loop(r *runner) {
 			status, o = w.send(&r.endpoints[j.scen], j.req, r.t0.Add(time.Duration(deadline)))
 		}
 		end := r.now()
-		w.shard.record(int(j.scen), end-j.due, start-j.due, start, status, o)
+		w.shard.record(int(j.scen), end-j.due, start-j.enq, start, status, o)
 	}
 }
 

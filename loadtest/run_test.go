@@ -2,12 +2,34 @@ package loadtest
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
 )
+
+// These tests measure wall-clock behaviour, as the issue requires, on a 2-core machine that may be
+// busy with other test binaries. Noise only ever adds latency and lateness, so:
+//   - assertions that a stall shows (p99 high) are checked once: noise cannot hide a stall;
+//   - assertions that things are fast or on time (healthy p99, rate accuracy) get up to three
+//     attempts and pass on the first clean one: a real bug fails all three.
+//   - counts are exact: the schedule is a pure function of rate and duration.
+
+func attempts(t *testing.T, n int, try func(attempt int) (ok bool, why string)) {
+	t.Helper()
+	var whys []string
+	for a := 1; a <= n; a++ {
+		ok, why := try(a)
+		if ok {
+			return
+		}
+		t.Logf("attempt %d: %s", a, why)
+		whys = append(whys, why)
+	}
+	t.Errorf("failed %d attempts: %q", n, whys)
+}
 
 // The issue's headline property: against a server that stalls 300 ms every 3 s, an open-loop
 // generator at 1000 requests/s reports the stall in the p99 (closed-loop tools report ~3 ms).
@@ -30,48 +52,167 @@ func TestStallShowsInP99(t *testing.T) {
 	if res.Errors != 0 {
 		t.Errorf("errors = %d, want 0", res.Errors)
 	}
-	// Open loop: the stall does not slow the schedule down.
-	if want := 3200.0; math.Abs(float64(res.Requests)-want)/want > 0.02 {
-		t.Errorf("requests = %d, want %.0f ± 2%%", res.Requests, want)
+	// Open loop: the stall does not thin out the schedule. A closed-loop client with 32
+	// connections would have lost the ~300 requests due during the stall.
+	if res.Requests != 3200 {
+		t.Errorf("requests = %d, want exactly 3200", res.Requests)
+	}
+	// The stall is visible second by second too (the HTML chart's data).
+	var worst time.Duration
+	for _, iv := range res.Intervals {
+		worst = max(worst, iv.Max)
+	}
+	if worst < 150*time.Millisecond {
+		t.Errorf("no interval shows the stall: worst interval max %s", worst)
 	}
 }
 
 // The same run against a healthy server keeps p99 far below the stall.
 func TestHealthyServerLowP99(t *testing.T) {
 	ts := serve(t, okHandler)
-	res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: 1000, Duration: 2 * time.Second, Connections: 32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("requests %d p50 %s p99 %s max %s lag p99 %s", res.Requests, res.Quantile(50), res.Quantile(99), res.Quantile(100), quantile(res.Lag, 99))
-	if p99 := res.Quantile(99); p99 >= 100*time.Millisecond {
-		t.Errorf("p99 = %s against a healthy server, want < 100ms", p99)
-	}
-	if res.Errors != 0 || res.Requests == 0 {
-		t.Errorf("requests %d errors %d", res.Requests, res.Errors)
-	}
-}
-
-// Rate accuracy: the achieved rate is within 2% of the offered one.
-func TestRateAccuracy(t *testing.T) {
-	ts := serve(t, okHandler)
-	for _, rate := range []float64{500, 3000} {
-		res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: rate, Duration: 2 * time.Second, Connections: 16})
+	attempts(t, 3, func(int) (bool, string) {
+		res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: 1000, Duration: 2 * time.Second, Connections: 32})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := res.AchievedRate()
-		t.Logf("offered %.0f/s achieved %.1f/s (%d requests in %s)", rate, got, res.Requests, res.Elapsed)
-		if math.Abs(got-rate)/rate > 0.02 {
-			t.Errorf("achieved %.1f/s, offered %.0f/s: off by more than 2%%", got, rate)
+		t.Logf("requests %d p50 %s p99 %s max %s lag p99 %s", res.Requests, res.Quantile(50), res.Quantile(99), res.Quantile(100), quantile(res.Lag, 99))
+		if res.Errors != 0 || res.Requests != 2000 {
+			t.Fatalf("requests %d errors %d, want 2000 and 0", res.Requests, res.Errors)
 		}
-		if want := rate * 2; math.Abs(float64(res.Requests)-want)/want > 0.02 {
-			t.Errorf("requests = %d, want %.0f ± 2%%", res.Requests, want)
-		}
-		if w := res.Warnings(); len(w) > 0 {
-			t.Errorf("warnings on an easy run: %q", w)
+		p99 := res.Quantile(99)
+		return p99 < 100*time.Millisecond, "p99 " + p99.String() + " against a healthy server, want < 100ms"
+	})
+}
+
+// Rate accuracy: the achieved rate is within 2% of the offered one, for both arrival processes.
+func TestRateAccuracy(t *testing.T) {
+	ts := serve(t, okHandler)
+	const d = 3 * time.Second
+	for _, c := range []struct {
+		rate    float64
+		arrival Arrival
+	}{{500, Constant}, {2000, Constant}, {2000, Poisson}} {
+		t.Run(c.arrival.String(), func(t *testing.T) {
+			attempts(t, 3, func(int) (bool, string) {
+				res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: c.rate, Arrival: c.arrival, Duration: d, Connections: 16, Seed: 7})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := res.AchievedRate()
+				t.Logf("offered %.0f/s achieved %.1f/s (%d requests in %s)", c.rate, got, res.Requests, res.Elapsed)
+				if c.arrival == Constant && res.Requests != uint64(c.rate*d.Seconds()) {
+					t.Fatalf("requests = %d, want exactly %.0f", res.Requests, c.rate*d.Seconds())
+				}
+				// A Poisson count over 3 s at 2000/s is 6000 ± 77 (1σ): the seed fixes it, and
+				// the check is that the realized rate is honest, so compare against the count.
+				want := c.rate
+				if c.arrival == Poisson {
+					want = float64(res.Requests) / d.Seconds()
+					if math.Abs(want-c.rate)/c.rate > 0.05 {
+						t.Fatalf("poisson: %d arrivals in %s is far from %.0f/s", res.Requests, d, c.rate)
+					}
+				}
+				off := math.Abs(got-want) / want
+				return off <= 0.02, fmt.Sprintf("achieved %.1f/s for %.1f/s", got, want)
+			})
+		})
+	}
+}
+
+// Cancelling the context stops the schedule and returns what was measured.
+func TestInterruptReturnsPartialResult(t *testing.T) {
+	ts := serve(t, okHandler)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	res, err := Run(ctx, Config{Mix: urlMix(ts.URL), Rate: 200, Duration: time.Minute, Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.Requests == 0 || res.Requests > 200*10 {
+		t.Errorf("interrupted %v requests %d", res.Interrupted, res.Requests)
+	}
+	if res.Elapsed >= time.Minute {
+		t.Errorf("elapsed %s: the schedule did not stop", res.Elapsed)
+	}
+}
+
+// Failures are classified: HTTP statuses, timeouts (counted from the due time), transport.
+func TestErrorsAreClassified(t *testing.T) {
+	bad := serve(t, func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(503) })
+	slow := serve(t, func(ctx *fasthttp.RequestCtx) { time.Sleep(300 * time.Millisecond) })
+	cfg := Config{Rate: 50, Duration: 400 * time.Millisecond, Connections: 4, Timeout: 100 * time.Millisecond}
+
+	cfg.Mix = urlMix(bad.URL)
+	res, _ := Run(context.Background(), cfg)
+	if res.HTTPErrors != 20 || res.Errors != 20 || res.Status[503] != 20 {
+		t.Errorf("503s: http %d errors %d status %v", res.HTTPErrors, res.Errors, res.Status)
+	}
+
+	cfg.Mix = urlMix(slow.URL)
+	res, _ = Run(context.Background(), cfg)
+	if res.Timeouts != 20 || res.Errors != 20 || res.Quantile(50) < 100*time.Millisecond {
+		t.Errorf("slow: timeouts %d errors %d p50 %s", res.Timeouts, res.Errors, res.Quantile(50))
+	}
+
+	// A session that overruns its deadline holds the only connection: the requests queued
+	// behind it are past their deadline before they can be sent, so they expire unsent.
+	cfg.Mix = []Weighted{{Scenario: &Scenario{Name: "stuck", Player: sleepyPlayer(150 * time.Millisecond),
+		Requests: []Request{{Method: "GET", URI: "http://127.0.0.1:1/"}}}, Weight: 1}}
+	cfg.Connections = 1
+	res, _ = Run(context.Background(), cfg)
+	if res.Expired == 0 || res.Timeouts < res.Expired || res.Requests != 20 {
+		t.Errorf("stuck: expired %d timeouts %d requests %d", res.Expired, res.Timeouts, res.Requests)
+	}
+	cfg.Connections = 4
+
+	cfg.Mix = urlMix("http://127.0.0.1:1/")
+	res, _ = Run(context.Background(), cfg)
+	if res.TransportErrors != 20 {
+		t.Errorf("refused: transport errors %d (timeouts %d)", res.TransportErrors, res.Timeouts)
+	}
+}
+
+// A mix sends each scenario its exact share.
+func TestMixSharesAreExact(t *testing.T) {
+	a, b := serve(t, okHandler), serve(t, okHandler)
+	res, err := Run(context.Background(), Config{
+		Mix:  []Weighted{{Scenario: URL(a.URL), Weight: 3}, {Scenario: URL(b.URL + "/b"), Weight: 1}},
+		Rate: 400, Duration: time.Second, Connections: 8,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.hits.Load() != 300 || b.hits.Load() != 100 || res.Scenarios[0].Requests != 300 || res.Scenarios[1].Requests != 100 {
+		t.Errorf("hits %d/%d, scenarios %d/%d, want 300/100", a.hits.Load(), b.hits.Load(), res.Scenarios[0].Requests, res.Scenarios[1].Requests)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	good := Config{Mix: urlMix("http://127.0.0.1:1/"), Rate: 1, Duration: time.Second, Connections: 1}
+	for name, mut := range map[string]func(*Config){
+		"rate":        func(c *Config) { c.Rate = 0 },
+		"duration":    func(c *Config) { c.Duration = 0 },
+		"connections": func(c *Config) { c.Connections = 0 },
+		"timeout":     func(c *Config) { c.Timeout = time.Hour },
+		"empty mix":   func(c *Config) { c.Mix = nil },
+		"weight":      func(c *Config) { c.Mix = []Weighted{{Scenario: URL("http://x/"), Weight: 0}} },
+		"relative":    func(c *Config) { c.Mix = urlMix("/path") },
+		"two hosts": func(c *Config) {
+			c.Mix = []Weighted{{Scenario: &Scenario{Name: "x", Requests: []Request{{Method: "GET", URI: "http://a/"}, {Method: "GET", URI: "http://b/"}}}, Weight: 1}}
+		},
+	} {
+		c := good
+		mut(&c)
+		if _, err := Run(context.Background(), c); err == nil {
+			t.Errorf("%s: invalid config accepted", name)
 		}
 	}
 }
 
-var _ = fasthttp.StatusOK
+// sleepyPlayer takes d per session, ignoring its deadline, and then succeeds.
+type sleepyPlayer time.Duration
+
+func (p sleepyPlayer) Play(string, time.Time) error {
+	time.Sleep(time.Duration(p))
+	return nil
+}
