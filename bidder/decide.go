@@ -250,7 +250,11 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		return reasonCurrency
 	}
 	rc.impRes.copyFrom(rc.res)
-	ix.eval(a, impDims, rc.impRes, rc.mask)
+	dims := impDims
+	if imp.Video == nil {
+		dims = impDimsNoPlcmt // placement targeting constrains video only
+	}
+	ix.eval(a, dims, rc.impRes, rc.mask)
 
 	x := impContext{instl: imp.Instl == 1}
 	if rc.req.Device != nil {

@@ -231,7 +231,8 @@ var (
 		}
 		return ds
 	}()
-	impDims = []dim{dimMedia, dimDeal, dimPlcmt}
+	impDims        = []dim{dimMedia, dimDeal, dimPlcmt}
+	impDimsNoPlcmt = []dim{dimMedia, dimDeal}
 )
 
 // postings is one dimension of the index.
