@@ -39,6 +39,7 @@ func (a Arrival) String() string {
 // It is used by the dispatcher goroutine only.
 type schedule struct {
 	arrival Arrival
+	rate    float64
 	gapNs   float64 // 1e9 / rate
 	i       uint64  // index of the next request (Constant)
 	t       float64 // due time of the next request (Poisson), ns
@@ -48,6 +49,7 @@ type schedule struct {
 func newSchedule(a Arrival, rate float64, seed uint64) *schedule {
 	return &schedule{
 		arrival: a,
+		rate:    rate,
 		gapNs:   1e9 / rate,
 		rng:     rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 	}
@@ -61,7 +63,7 @@ func (s *schedule) next() int64 {
 		s.t += s.rng.ExpFloat64() * s.gapNs
 		return int64(due)
 	}
-	due := float64(s.i) * s.gapNs
+	due := float64(s.i) * 1e9 / s.rate
 	s.i++
 	return int64(due)
 }

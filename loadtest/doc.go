@@ -23,6 +23,8 @@
 //	   hands off every job that is due)        recorder shards ──(1/s)──▶ collector: Interval,
 //	                                                                         progress, time series
 //
+// The parts, one file each:
+//
 //   - The dispatcher (run.go) never looks at responses. It computes due times from the arrival
 //     process (arrivals.go), sleeps until the next one with a precise pacer (pacer_linux.go:
 //     a timerfd in Go's netpoller, ~30 µs late instead of time.Sleep's ~1 ms), and enqueues
@@ -32,10 +34,11 @@
 //     response, send jobs in order. A job whose due time plus the timeout has already passed is
 //     not sent at all and counts as a timeout, so a dead server is not hammered by a backlog.
 //   - Requests are built before the run (scenario_*.go) and shared read-only by all workers:
-//     sending one allocates nothing. A mix (Weighted) interleaves scenarios at exact proportions.
+//     sending one allocates nothing. A mix (Weighted) interleaves scenarios at exact proportions
+//     (mix.go).
 //   - Each worker records into one of a few mutex-guarded shards (recorder.go) holding
-//     HdrHistograms; the collector swaps each shard's interval histogram once a second to build
-//     the time series and the live progress line without stopping the workers.
+//     HdrHistograms; the collector (collector.go) swaps each shard's interval histogram once a
+//     second to build the time series and the live progress line without stopping the workers.
 //
 // # Scenarios
 //

@@ -34,7 +34,9 @@ type Step struct {
 }
 
 // Pass reports whether the step met the SLO with the generator keeping up.
-func (s Step) Pass() bool { return len(s.Violations) == 0 && !s.GeneratorBehind && !s.Result.Interrupted }
+func (s Step) Pass() bool {
+	return len(s.Violations) == 0 && !s.GeneratorBehind && !s.Result.Interrupted
+}
 
 // FindMaxResult is the outcome of a search.
 type FindMaxResult struct {

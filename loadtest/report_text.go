@@ -117,7 +117,7 @@ func statusLine(m map[int]uint64) string {
 
 // ProgressPrinter returns a Config.Progress that prints one line a second to w:
 //
-//	   3s  sent 1000/s  done 1000/s  p50 0.081ms  p99 0.190ms  max 2.42ms  errors 0  queued 0
+//	3s  sent 1000/s  done 1000/s  p50 0.081ms  p99 0.190ms  max 2.42ms  errors 0  queued 0
 func ProgressPrinter(w io.Writer) func(Interval) {
 	return func(iv Interval) {
 		lag := ""

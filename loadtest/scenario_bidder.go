@@ -146,9 +146,6 @@ func (g *bidGen) ctvPod(br *openrtb2.BidRequest, i int, pricedOut bool) {
 			API:            []adcom1.APIFramework{adcom1.APIOMID10},
 			PodID:          podID,
 			PodSeq:         podSeq,
-			MinBitRate:     1500,
-			MaxBitRate:     15000,
-			BoxingAllowed:  openrtb2.Int8Ptr(1),
 			PodDedupe:      []adcom1.PodDedupe{adcom1.PodDedupeADomain, adcom1.PodDedupeIABCategory},
 			BAttr:          []adcom1.CreativeAttribute{1, 2, 3, 6, 8},
 		}
@@ -156,8 +153,7 @@ func (g *bidGen) ctvPod(br *openrtb2.BidRequest, i int, pricedOut bool) {
 	imp := func(id string, v *openrtb2.Video) openrtb2.Imp {
 		return openrtb2.Imp{
 			ID: id, Video: v, BidFloor: floor, BidFloorCur: "USD", Secure: openrtb2.Int8Ptr(1),
-			TagID: "ctv-" + podID, SSAI: openrtb2.AdInsertServer, Exp: 7200,
-			DisplayManager: "cuepoint-ssai", DisplayManagerVer: "1.0",
+			TagID: "ctv-" + podID, SSAI: openrtb2.AdInsertServer,
 		}
 	}
 	if i%2 == 0 {

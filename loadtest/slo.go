@@ -33,12 +33,12 @@ func ParseSLO(s string) (SLO, error) {
 		if part == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			// Accept p99<5ms too, the way people write it.
-			if k, v, ok = strings.Cut(part, "<"); ok {
-				v = strings.TrimPrefix(v, "=")
-			}
+		// metric=bound, and the ways people also write it: metric<bound, metric<=bound.
+		i := strings.IndexAny(part, "<=")
+		ok := i > 0
+		var k, v string
+		if ok {
+			k, v = part[:i], strings.TrimPrefix(strings.TrimPrefix(part[i:], "<"), "=")
 		}
 		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
 		if !ok || v == "" {
