@@ -266,6 +266,7 @@ body{font-family:-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+table.kv td{text-align:left}table.kv td:first-child{color:#666;padding-right:18px}
 .warn{background:#fff4e5;border-left:4px solid #ff9800;padding:6px 10px;margin:6px 0}
 .pass{color:#2e7d32;font-weight:bold}.fail{color:#c62828;font-weight:bold}
 svg{display:block;margin:12px 0}
@@ -282,7 +283,7 @@ svg{display:block;margin:12px 0}
 {{if $.Run}}<h2>Best passing step</h2>{{end}}
 {{end}}
 {{with .Run}}
-<table>
+<table class="kv">
 <tr><td>scenario</td><td>{{.S.Scenario}}</td></tr>
 <tr><td>arrivals</td><td>{{.S.Arrival}}, {{printf "%.6g" .S.OfferedRate}}/s for {{.S.DurationS}}s over {{.S.Connections}} connections</td></tr>
 <tr><td>requests</td><td>{{.S.Requests}} ({{.S.Errors}} errors: timeout {{.S.ErrorKinds.Timeout}}, http {{.S.ErrorKinds.HTTP}}, transport {{.S.ErrorKinds.Transport}})</td></tr>

@@ -113,9 +113,8 @@ func (r *Result) Warnings() []string {
 			achieved, r.Rate, fmtDur(quantile(r.Wait, 99)), r.Expired))
 	}
 	if wp99, lp99 := quantile(r.Wait, 99), quantile(r.Latency, 99); wp99 > time.Millisecond && wp99*5 > lp99 {
-		need := math.Ceil(r.Rate * usToDuration(int64(r.Latency.Mean())).Seconds())
-		w = append(w, fmt.Sprintf("requests queued for a free connection (wait p99 %s of latency p99 %s): all %d connections were busy. By Little's law this rate needs about %.0f; raise --connections unless the target is saturated.",
-			fmtDur(wp99), fmtDur(lp99), r.Connections, need))
+		w = append(w, fmt.Sprintf("requests queued for a free connection (wait p99 %s of latency p99 %s): at times all %d connections were busy. That is what a client with %d connections sees; to measure the target alone, use about rate × p99 latency = %.0f connections.",
+			fmtDur(wp99), fmtDur(lp99), r.Connections, r.Connections, math.Ceil(r.Rate*lp99.Seconds())))
 	}
 	if r.Expired > 0 {
 		w = append(w, fmt.Sprintf("%d requests expired unsent: they waited longer than the %s timeout for a connection and count as timeouts.", r.Expired, fmtDur(r.Timeout)))
