@@ -20,8 +20,9 @@ import (
 //     reservation no notice settles within ReservationWindow is released by time.
 //   - No overspend across instances and restarts: an instance only commits budget it leased from
 //     the SpendLedger, in chunks of LeaseFraction × budget; the ledger grants leases atomically and
-//     never beyond the budget, and a restarted instance starts with no lease. A crash forfeits at
-//     most one unspent chunk per campaign (underspend), never overspends.
+//     never beyond the budget, and a restarted instance starts with no lease. A crash forfeits what the
+//     instance had leased but not spent (at most two chunks per campaign: the current one and
+//     the one fetched ahead): underspend, never overspend.
 //
 // Reserve is the hot path: one mutex per campaign, held for a few arithmetic operations.
 type Pacer struct {

@@ -26,8 +26,10 @@ import (
 // Overload is shed before any work: beyond --max-in-flight concurrent requests, or a request
 // that waited longer than --max-queue-time to be scheduled, gets 204 at once.
 func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
-	arrival := ctx.Time()
-	start := time.Now()
+	arrival, start := ctx.Time(), time.Now()
+	if arrival.IsZero() || arrival.After(start) {
+		arrival = start // a RequestCtx not made by a server (tests, benchmarks)
+	}
 	defer b.latency.UpdateDuration(start)
 	ctx.Response.Header.Set("X-Openrtb-Version", "2.6")
 	if n := b.inflight.Add(1); n > b.maxInFlight || start.Sub(arrival) > b.cfg.MaxQueueTime {

@@ -10,7 +10,7 @@ import (
 // learns, per supply bucket (publisher × media type, hashed into a fixed table), the win rate
 // W(s) at each of a few factor levels from what happens to its bids: every bid counts at its
 // level, every win notice counts a win (a loss notice, or no notice, is a loss). It bids the
-// level that maximizes the expected surplus (1 − s) × W(s), with W made non-decreasing in s
+// level that maximizes the expected surplus (1 − s + winBonus) × W(s), with W made non-decreasing in s
 // and started from the prior W(s) = s weighted as priorBids bids, and explores a neighbouring
 // level on one bid in exploreEvery so that it keeps learning when the market moves. Counts
 // decay by halving, so old evidence fades.
@@ -28,6 +28,9 @@ const (
 	priorBids    = 20
 	decayAt      = 2000 // halve a level's counts when its bids reach this
 	exploreEvery = 16
+	// winBonus values a win beyond its surplus (delivery is what campaigns are for): without
+	// it, a market that only takes full value would leave every level at zero surplus.
+	winBonus = 0.05
 )
 
 type shadeBucket struct {
@@ -55,7 +58,7 @@ func (s *Shader) Choose(key uint64) (bucket uint16, level uint8, factor float64)
 		f := s.factor(l)
 		bids, wins := float64(b.bids[l].Load()), float64(b.wins[l].Load())
 		w = math.Max(w, (wins+priorBids*f)/(bids+priorBids)) // non-decreasing in the factor
-		if v := (1 - f) * w; v > bestV {
+		if v := (1 - f + winBonus) * w; v > bestV {
 			best, bestV = l, v
 		}
 	}
