@@ -6,6 +6,8 @@ import (
 	"time"
 )
 
+var _ Features = (*MemoryViewers)(nil)
+
 // Frequency caps: a campaign with FreqCap{Max, WindowHours} bids for a viewer only while the
 // viewer saw fewer than Max of its impressions in the last WindowHours hours (hour buckets, so
 // the window is WindowHours whole hours including the current one). The counts come with the
@@ -15,28 +17,42 @@ import (
 // a cap it would break.
 const maxCapWindowHours = 24 * 30
 
-// capped reports whether the viewer reached the campaign's cap at now.
-func capped(c *Campaign, v *ViewerFeatures, now time.Time) bool {
-	if c.FreqCap == nil {
-		return false
+// maxCapQueries bounds the frequency look-ups of one request; capped campaigns beyond it sit
+// the request out (never bid past a cap that was not checked).
+const maxCapQueries = 256
+
+// checkCaps asks the featurestore for the viewer's impressions of the capped campaigns among
+// the request's candidates, and marks in rc.overCap those at their cap. Campaigns it could not
+// check (no viewer, no personalization, an error, too many) are marked too.
+func (b *Bidder) checkCaps(ctx context.Context, rc *requestCtx, ix *Index) {
+	rc.overCap.copyFrom(rc.res)
+	rc.overCap.and(ix.capped)
+	if rc.overCap.empty() {
+		return
 	}
-	if v == nil {
+	if !rc.priv.personalize || rc.facts.viewerID == "" || b.features == nil {
+		return // all capped candidates stay marked
+	}
+	rc.capQ = rc.capQ[:0]
+	rc.capOrd = rc.capOrd[:0]
+	rc.overCap.forEach(func(o uint32) bool {
+		if len(rc.capQ) == maxCapQueries {
+			return false
+		}
+		c := ix.entries[o].c
+		rc.capQ = append(rc.capQ, FreqQuery{CampaignID: c.ID, WindowHours: c.FreqCap.WindowHours})
+		rc.capOrd = append(rc.capOrd, o)
 		return true
+	})
+	if err := b.features.Frequency(ctx, rc.facts.viewerID, rc.capQ, rc.now); err != nil {
+		featureErrors.Inc()
+		return
 	}
-	from := now.Unix()/3600 - int64(c.FreqCap.WindowHours) + 1
-	var n int64
-	for i := range v.Impressions {
-		ci := &v.Impressions[i]
-		if ci.CampaignID != c.ID {
-			continue
-		}
-		for _, h := range ci.Hours {
-			if h.Hour >= from {
-				n += h.Count
-			}
+	for i, q := range rc.capQ {
+		if o := rc.capOrd[i]; q.Count < int64(ix.entries[o].c.FreqCap.Max) {
+			rc.overCap.clear(o)
 		}
 	}
-	return n >= int64(c.FreqCap.Max)
 }
 
 // MemoryViewers keeps viewer features and frequency counters in process memory: the
@@ -51,6 +67,12 @@ type memViewer struct {
 	segments   []string
 	ctr, compl float64
 	imps       map[string][]HourCount
+}
+
+// HourCount is the impressions within the hour starting at Hour (Unix seconds / 3600).
+type HourCount struct {
+	Hour  int64
+	Count int64
 }
 
 // NewMemoryViewers returns an empty store.
@@ -78,15 +100,31 @@ func (m *MemoryViewers) Viewer(_ context.Context, id string, dst *ViewerFeatures
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	v := m.viewers[id]
-	if v == nil {
+	if v == nil || v.segments == nil && v.ctr == 0 && v.compl == 0 {
 		dst.Found = false
 		return nil
 	}
 	dst.Found, dst.CTR, dst.Completion = true, v.ctr, v.compl
 	dst.Segments = append(dst.Segments[:0], v.segments...)
-	dst.Impressions = dst.Impressions[:0]
-	for cid, hs := range v.imps {
-		dst.Impressions = append(dst.Impressions, CampaignImpressions{CampaignID: cid, Hours: append([]HourCount(nil), hs...)})
+	return nil
+}
+
+// Frequency implements Features.
+func (m *MemoryViewers) Frequency(_ context.Context, id string, qs []FreqQuery, now time.Time) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	v := m.viewers[id]
+	h := now.Unix() / 3600
+	for i := range qs {
+		qs[i].Count = 0
+		if v == nil {
+			continue
+		}
+		for _, x := range v.imps[qs[i].CampaignID] {
+			if x.Hour > h-int64(qs[i].WindowHours) && x.Hour <= h {
+				qs[i].Count += x.Count
+			}
+		}
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (b *Bidder) decide(ctx context.Context, rc *requestCtx) string {
 	rc.priv = decidePrivacy(&rc.facts, b.cfg.TCFVendorID)
 	if rc.priv.personalize && rc.facts.viewerID != "" && b.features != nil {
 		fctx, cancel := context.WithDeadline(ctx, rc.deadline.Add(-b.cfg.MinWork/2))
-		rc.viewer.Segments, rc.viewer.Impressions = rc.viewer.Segments[:0], rc.viewer.Impressions[:0]
+		rc.viewer.Segments = rc.viewer.Segments[:0]
 		if err := b.features.Viewer(fctx, rc.facts.viewerID, &rc.viewer); err == nil {
 			rc.hasViewer = true
 		} else {
@@ -65,6 +65,9 @@ func (b *Bidder) decide(ctx context.Context, rc *requestCtx) string {
 	if rc.res.empty() {
 		return reasonNoMatch
 	}
+	fctx, cancel := context.WithDeadline(ctx, rc.deadline.Add(-b.cfg.MinWork/2))
+	b.checkCaps(fctx, rc, ix)
+	cancel()
 	reason := reasonNoMatch
 	for i := range req.Imp {
 		if r := b.auctionImp(rc, ix, &req.Imp[i]); r != reasonNone {
@@ -267,7 +270,6 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 	if rc.hasViewer {
 		viewer = &rc.viewer
 	}
-	capsKnown := rc.priv.personalize && rc.hasViewer
 	dynamicPod := imp.Video != nil && imp.Video.PodDur > 0
 	rc.cands = rc.cands[:0]
 	reason := reasonNoMatch
@@ -275,15 +277,9 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 	rc.impRes.forEach(func(o uint32) bool {
 		e := ix.entries[o]
 		c := e.c
-		if c.FreqCap != nil {
-			var v *ViewerFeatures
-			if capsKnown {
-				v = viewer
-			}
-			if capped(c, v, rc.now) {
-				reason = reasonFreqCap
-				return true
-			}
+		if c.FreqCap != nil && rc.overCap.has(o) {
+			reason = reasonFreqCap
+			return true
 		}
 		if rc.podHas(c) {
 			return true

@@ -17,35 +17,33 @@ type Emitter interface {
 	Emit(events.Event)
 }
 
-// Features returns what the featurestore knows about a viewer. The bidder calls it once per
-// personalized request, under the request's deadline; an error or a miss bids without features.
+// Features is what the bidder reads from the featurestore, under the request's deadline; an
+// error or a miss bids without features (and capped campaigns sit out).
 type Features interface {
+	// Viewer fills dst with the viewer's features.
 	Viewer(ctx context.Context, viewerID string, dst *ViewerFeatures) error
+	// Frequency fills each query's Count with the viewer's impressions of the campaign in the
+	// last WindowHours UTC hours (the current hour included) as of now.
+	Frequency(ctx context.Context, viewerID string, qs []FreqQuery, now time.Time) error
 }
 
-// ViewerFeatures are the featurestore's viewer view as the bidder uses it.
+// ViewerFeatures are the featurestore's viewer views as the bidder uses them.
 type ViewerFeatures struct {
 	Found      bool
 	Segments   []string // audience segment ids, targeted like user.data segments
 	CTR        float64  // the viewer's historical click-through rate (0 when unknown)
 	Completion float64  // the viewer's historical video completion rate (0 when unknown)
-	// Impressions are the viewer's recent impressions per campaign, for frequency caps.
-	Impressions []CampaignImpressions
 }
 
-// CampaignImpressions counts a viewer's impressions of one campaign per UTC hour.
-type CampaignImpressions struct {
-	CampaignID string
-	Hours      []HourCount
+// FreqQuery asks for one campaign's impressions to a viewer within a window.
+type FreqQuery struct {
+	CampaignID  string
+	WindowHours int
+	Count       int64 // filled in by Frequency
 }
 
-// HourCount is the impressions within the hour starting at Hour (Unix seconds / 3600).
-type HourCount struct {
-	Hour  int64
-	Count int64
-}
-
-// FrequencyCounters records impressions per viewer per campaign, read back through Features.
+// FrequencyCounters records impressions per viewer per campaign (win, bill or impression
+// notice, once per bid), read back through Features.Frequency.
 type FrequencyCounters interface {
 	Increment(ctx context.Context, viewerID, campaignID string, at time.Time) error
 }

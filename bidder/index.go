@@ -257,6 +257,7 @@ type Index struct {
 	entries []*entry
 	byID    map[string]uint32
 	all     bitset
+	capped  bitset // campaigns with a frequency cap
 	dims    [numDims]postings
 	// blocks map a campaign attribute to the campaigns that have it, for the request's block
 	// lists: badv (advertiser domains, with parents), bcat (ad categories, with parents), bapp.
@@ -315,9 +316,12 @@ func NewIndex(campaigns []*Campaign) *Index {
 		}
 	}
 	n := len(ix.entries)
-	ix.all = newBitset(n)
-	for i := range n {
+	ix.all, ix.capped = newBitset(n), newBitset(n)
+	for i, e := range ix.entries {
 		ix.all.set(uint32(i))
+		if e.c.FreqCap != nil {
+			ix.capped.set(uint32(i))
+		}
 	}
 	for d := range ix.dims {
 		p := &ix.dims[d]

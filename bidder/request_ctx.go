@@ -24,6 +24,9 @@ type requestCtx struct {
 	supplyKey uint64
 
 	res, impRes, mask bitset
+	overCap           bitset // capped campaigns that must not bid for this viewer
+	capQ              []FreqQuery
+	capOrd            []uint32
 	cands             []candidate
 	bids              []bidOut
 	curImp            *openrtb2.Imp
@@ -55,6 +58,7 @@ func (rc *requestCtx) release() {
 	rc.cands = rc.cands[:0]
 	clear(rc.bids)
 	rc.bids = rc.bids[:0]
+	clear(rc.capQ)
 	clear(rc.podUsed)
 	rc.podUsed = rc.podUsed[:0]
 	rc.curImp = nil
@@ -69,7 +73,7 @@ func (rc *requestCtx) release() {
 func (rc *requestCtx) size(ix *Index) {
 	n := len(ix.all)
 	if cap(rc.res) < n {
-		rc.res, rc.impRes, rc.mask = make(bitset, n), make(bitset, n), make(bitset, n)
+		rc.res, rc.impRes, rc.mask, rc.overCap = make(bitset, n), make(bitset, n), make(bitset, n), make(bitset, n)
 	}
-	rc.res, rc.impRes, rc.mask = rc.res[:n], rc.impRes[:n], rc.mask[:n]
+	rc.res, rc.impRes, rc.mask, rc.overCap = rc.res[:n], rc.impRes[:n], rc.mask[:n], rc.overCap[:n]
 }
