@@ -82,7 +82,10 @@ func newCassandra(s *gocql.Session, own bool, c Config) *cassandra {
 			` WHERE entity_type = ? AND entity_id = ? AND view = ? IF value = ?`,
 		qDelete: `DELETE FROM ` + t + ` USING TIMESTAMP ? WHERE entity_type = ? AND entity_id = ? AND view = ?`,
 	}
-	if c.SpeculativeDelay > 0 {
+	// gocql's speculative attempt takes the next host of the query plan; with none left it
+	// answers "no hosts available" at once, and that answer wins the race against the
+	// real attempt. So speculate only when there is another host to ask.
+	if c.SpeculativeDelay > 0 && (c.HostLookup || len(c.Hosts) > 1) {
 		b.spec = &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: c.SpeculativeDelay}
 	}
 	return b

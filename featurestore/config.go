@@ -41,6 +41,7 @@ type Config struct {
 	ReadTimeout time.Duration
 	// SpeculativeDelay starts a second attempt of a read on another replica when the first has
 	// not answered after this long (reads are idempotent; writes never speculate). 0: off.
+	// It is on only where there is another host to ask (HostLookup, or several Hosts).
 	SpeculativeDelay time.Duration
 	// ReadParallelism bounds the partitions one BatchGet reads from Cassandra concurrently.
 	ReadParallelism int

@@ -3,6 +3,8 @@ package featurestore
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/gocql/gocql"
 
@@ -47,9 +49,26 @@ func SchemaFor(keyspace string) []migrate.Migration {
 	}
 }
 
-// Migrate applies SchemaFor(keyspace) with the session (creating the keyspace, replication
-// factor 1, when missing), returning the versions it applied.
-func Migrate(ctx context.Context, s *gocql.Session, keyspace string) ([]int, error) {
+// schemaTimeout is the per-request timeout of schema changes, which take seconds, not the
+// milliseconds of the request path.
+const schemaTimeout = 20 * time.Second
+
+// Migrate applies SchemaFor(cfg.Keyspace) on a session of its own with timeouts fit for schema
+// changes (creating the keyspace, replication factor 1, when missing), returning the versions
+// it applied.
+func Migrate(ctx context.Context, cfg Config, log *slog.Logger) ([]int, error) {
+	cfg.QueryTimeout = schemaTimeout
+	sess, err := NewSession(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	return MigrateSession(ctx, sess, cfg.Keyspace)
+}
+
+// MigrateSession applies SchemaFor(keyspace) with an existing session, whose timeout must
+// allow schema changes (seconds).
+func MigrateSession(ctx context.Context, s *gocql.Session, keyspace string) ([]int, error) {
 	if err := checkKeyspace(keyspace); err != nil {
 		return nil, err
 	}

@@ -38,15 +38,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*Sto
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if migrate {
+		if _, err := Migrate(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
 	sess, err := NewSession(cfg, log)
 	if err != nil {
 		return nil, err
-	}
-	if migrate {
-		if _, err := Migrate(ctx, sess, cfg.Keyspace); err != nil {
-			sess.Close()
-			return nil, err
-		}
 	}
 	s, err := newStore(cfg, newCassandra(sess, true, cfg), log)
 	if err != nil {

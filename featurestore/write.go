@@ -191,3 +191,6 @@ func (s *Store) readView(ctx context.Context, v *View, id string) (Values, []byt
 
 // IsUnavailable reports whether err is (or wraps) ErrUnavailable.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// IsConflict reports whether err is (or wraps) ErrConflict.
+func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
