@@ -38,8 +38,7 @@ type Config struct {
 	LeaseFraction float64            // share of a daily budget leased from the ledger at a time
 
 	CampaignRefresh time.Duration // how often stored campaigns are reloaded
-	Cassandra       []string      // Cassandra contact points; empty keeps campaigns and spend in memory
-	Keyspace        string
+	Keyspace        string        // Cassandra keyspace of campaigns and budget leases
 }
 
 // DefaultConfig returns the defaults documented in --help.
@@ -60,7 +59,7 @@ func DefaultConfig() Config {
 		ShadingFloor:      0.5,
 		LeaseFraction:     0.02,
 		CampaignRefresh:   5 * time.Second,
-		Keyspace:          "cuepoint",
+		Keyspace:          DefaultKeyspace,
 	}
 }
 
@@ -96,8 +95,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.Float64Var(&c.ShadingFloor, "shading-floor", c.ShadingFloor, "lowest first-price shading factor (bid / value)")
 	fs.Float64Var(&c.LeaseFraction, "lease-fraction", c.LeaseFraction, "share of a daily budget leased from the spend ledger at a time")
 	fs.DurationVar(&c.CampaignRefresh, "campaign-refresh", c.CampaignRefresh, "how often stored campaigns are reloaded")
-	cass := fs.StringList("cassandra", nil, "Cassandra contact points for campaigns and spend; empty keeps them in memory")
-	fs.StringVar(&c.Keyspace, "keyspace", c.Keyspace, "Cassandra keyspace")
+	fs.StringVar(&c.Keyspace, "bidder-keyspace", c.Keyspace, "Cassandra keyspace of campaigns and budget leases (created when missing)")
 	fs.Check(config.Positive("default-tmax", &c.DefaultTmax))
 	fs.Check(config.Positive("notice-ttl", &c.NoticeTTL))
 	fs.Check(config.Positive("reservation-window", &c.ReservationWindow))
@@ -124,7 +122,9 @@ func Flags(fs *config.FlagSet) *Config {
 		if c.LeaseFraction <= 0 || c.LeaseFraction > 1 {
 			return &config.UsageError{Setting: "lease-fraction", Err: fmt.Errorf("want (0, 1], got %g", c.LeaseFraction)}
 		}
-		c.Cassandra = *cass
+		if !keyspaceRE.MatchString(c.Keyspace) {
+			return &config.UsageError{Setting: "bidder-keyspace", Err: fmt.Errorf("%q: want letters, digits and underscores", c.Keyspace)}
+		}
 		return nil
 	})
 	return &c
