@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gocql/gocql"
+
+	"github.com/cuepoint/cuepoint/internal/logging"
 )
 
 // NewSession connects to Cassandra with the settings of c, overriding the gocql defaults that
@@ -38,9 +40,10 @@ func NewSession(c Config, log *slog.Logger) (*gocql.Session, error) {
 	if c.Username != "" {
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: c.Username, Password: c.Password}
 	}
-	if log != nil {
-		cl.Logger = gocqlLogger{log.With("component", "gocql")}
+	if log == nil {
+		log = logging.Discard
 	}
+	cl.Logger = gocqlLogger{log.With("component", "gocql")}
 	s, err := cl.CreateSession()
 	if err != nil {
 		return nil, fmt.Errorf("featurestore: connect to Cassandra %v: %w", c.Hosts, err)

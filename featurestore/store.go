@@ -176,6 +176,10 @@ func (s *Store) resolve(entityType string, views []string) (*EntityType, []*View
 	return et, vs, nil
 }
 
+// answerMargin is how long before the deadline a read stops waiting for Cassandra, to degrade
+// what did not arrive and return by the deadline (at most a tenth of the time available).
+const answerMargin = 500 * time.Microsecond
+
 // miss is an entity the near-cache could not answer within freshness.
 type miss struct {
 	i         int    // index in the request
@@ -242,6 +246,8 @@ func (s *Store) readMisses(ctx context.Context, et *EntityType, vs []*View, out 
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	// Stop waiting a little early: assembling the answer from what arrived takes time too.
+	deadline = deadline.Add(-min(answerMargin, deadline.Sub(start)/10))
 	if s.breaker.open() && time.Now().UnixNano() < s.breaker.openUntil.Load() {
 		s.m.skipBreaker.Add(len(misses))
 		s.degrade(vs, out, misses, fresh)
