@@ -70,7 +70,7 @@ func TestTextReport(t *testing.T) {
 	}
 	var prog bytes.Buffer
 	ProgressPrinter(&prog)(res.Intervals[0])
-	if !regexp.MustCompile(`^\s+1\.0s  sent \d+/s  done \d+/s  p50 \S+  p99 \S+  max \S+  errors 0  queued -?\d+\n$`).MatchString(prog.String()) {
+	if !regexp.MustCompile(`^\s+1\.0s  sent \d+/s  done \d+/s  p50 \S+  p99 \S+  max \S+  errors 0  queued -?\d+(  generator late \S+)?\n$`).MatchString(prog.String()) {
 		t.Errorf("progress line %q", prog.String())
 	}
 }
