@@ -17,7 +17,9 @@ func own(i uint) uint64 { return bitOwn << i }
 
 var headerNames = []string{"v", "type", "id", "time", "service", "request_id"}
 
-func withHeader(names ...string) []string { return append(append([]string(nil), headerNames...), names...) }
+func withHeader(names ...string) []string {
+	return append(append([]string(nil), headerNames...), names...)
+}
 
 // field decodes a header key; every type's field method falls back to it.
 func (h *Header) field(r *reader, key []byte) uint64 {

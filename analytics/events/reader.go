@@ -482,4 +482,4 @@ func (r *reader) number() {
 type skipFields struct{}
 
 func (skipFields) field(*reader, []byte) uint64 { return 0 }
-func (skipFields) names() []string             { return nil }
+func (skipFields) names() []string              { return nil }
