@@ -30,9 +30,10 @@
 //     a timerfd in Go's netpoller, ~30 µs late instead of time.Sleep's ~1 ms), and enqueues
 //     every job that is due. How late it was is its "dispatch lag"; a lag that keeps growing
 //     means the generator cannot keep up, and the Result says so (Result.Warnings).
-//   - Workers are the connections: --connections workers, each owning one fasthttp request and
-//     response, send jobs in order. A job whose due time plus the timeout has already passed is
-//     not sent at all and counts as a timeout, so a dead server is not hammered by a backlog.
+//   - Workers are the connections (worker.go): --connections workers, each owning one fasthttp
+//     request and response, send jobs in order. A job whose due time plus the timeout has
+//     already passed is not sent at all and counts as a timeout, so a backlog left by a starved
+//     generator is not fired at the target late.
 //   - Requests are built before the run (scenario_*.go) and shared read-only by all workers:
 //     sending one allocates nothing. A mix (Weighted) interleaves scenarios at exact proportions
 //     (mix.go).

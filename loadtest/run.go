@@ -2,16 +2,12 @@ package loadtest
 
 import (
 	"context"
-	"errors"
-	"net"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/valyala/fasthttp"
 )
 
 // job is one arrival: which request, of which scenario, due when and queued when (ns since t0).
@@ -20,12 +16,6 @@ type job struct {
 	enq  int64
 	req  *Request
 	scen uint8
-}
-
-// endpoint is how a scenario's requests leave the process.
-type endpoint struct {
-	hc     *fasthttp.HostClient // single requests
-	player Player               // or viewer sessions
 }
 
 // runner is the state of one Run.
@@ -176,116 +166,4 @@ func (r *runner) dispatch(ctx context.Context) (interrupted bool) {
 	}
 	r.dispatchEnd = r.now()
 	return false
-}
-
-func (r *runner) buildEndpoints() []endpoint {
-	eps := make([]endpoint, len(r.cfg.Mix))
-	clients := map[string]*fasthttp.HostClient{}
-	for i, w := range r.cfg.Mix {
-		if w.Scenario.Player != nil {
-			eps[i].player = w.Scenario.Player
-			continue
-		}
-		scheme, addr, _ := w.Scenario.validate() // validated in Run
-		key := scheme + "://" + addr
-		hc := clients[key]
-		if hc == nil {
-			hc = &fasthttp.HostClient{
-				Addr:                   addr,
-				IsTLS:                  scheme == "https",
-				Name:                   "cuepoint-loadtest",
-				MaxConns:               r.cfg.Connections,
-				MaxIdleConnDuration:    time.Minute,
-				DisablePathNormalizing: true,
-				// A load generator must see failures, not hide them behind retries.
-				MaxIdemponentCallAttempts: 1,
-			}
-			clients[key] = hc
-		}
-		eps[i].hc = hc
-	}
-	return eps
-}
-
-func (r *runner) closeEndpoints() {
-	for _, ep := range r.endpoints {
-		if ep.hc != nil {
-			ep.hc.CloseIdleConnections()
-		}
-	}
-}
-
-// worker is one connection's sender. It owns its fasthttp request and response for the whole
-// run, so a send reuses their buffers and allocates nothing.
-type worker struct {
-	shard *shard
-	req   *fasthttp.Request
-	resp  *fasthttp.Response
-}
-
-func newWorker(s *shard) *worker {
-	return &worker{shard: s, req: &fasthttp.Request{}, resp: &fasthttp.Response{}}
-}
-
-func (w *worker) loop(r *runner) {
-	timeout := int64(r.cfg.Timeout)
-	for j := range r.queue {
-		if r.stopping.Load() {
-			r.unsent.Add(1)
-			continue
-		}
-		start := r.now()
-		deadline := j.due + timeout
-		var status int
-		var o outcome
-		if start >= deadline {
-			// Waited past its deadline for a connection: a client would have given up.
-			o = outcomeTimeout
-			start = -1
-		} else {
-			status, o = w.send(&r.endpoints[j.scen], j.req, r.t0.Add(time.Duration(deadline)))
-		}
-		end := r.now()
-		w.shard.record(int(j.scen), end-j.due, start-j.enq, start, status, o)
-	}
-}
-
-func (w *worker) send(ep *endpoint, r *Request, deadline time.Time) (int, outcome) {
-	if ep.player != nil {
-		return classify(ep.player.Play(r.URI, deadline))
-	}
-	req := w.req
-	req.Reset()
-	req.Header.SetMethod(r.Method)
-	req.SetRequestURI(r.URI)
-	if r.Body != nil {
-		req.Header.SetContentType(r.ContentType)
-		req.SetBodyRaw(r.Body)
-	}
-	if err := ep.hc.DoDeadline(req, w.resp, deadline); err != nil {
-		return classify(err)
-	}
-	code := w.resp.StatusCode()
-	if code >= 200 && code < 300 {
-		return code, outcomeOK
-	}
-	return code, outcomeHTTP
-}
-
-// classify maps an error from a send or a session to a status code and an outcome.
-func classify(err error) (int, outcome) {
-	if err == nil {
-		return 0, outcomeOK
-	}
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Code, outcomeHTTP
-	}
-	var ne net.Error
-	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) ||
-		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout()) {
-		return 0, outcomeTimeout
-	}
-	return 0, outcomeTransport
 }
