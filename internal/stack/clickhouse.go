@@ -132,6 +132,10 @@ func (c *ClickHouse) Addr() string { return c.native.String() }
 // HTTPAddr returns the HTTP interface's host:port.
 func (c *ClickHouse) HTTPAddr() string { return c.http.String() }
 
+// Logs returns the paths of the server's logs: its error log, then its standard output and
+// error. The full log, clickhouse-server.log, is beside them.
+func (c *ClickHouse) Logs() []string { return append([]string(nil), c.srv.logs...) }
+
 // PID returns the server's process id, 0 when it is stopped.
 func (c *ClickHouse) PID() int { return c.srv.pid() }
 

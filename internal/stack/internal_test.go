@@ -160,3 +160,13 @@ func TestGeneratedConfigs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseModulePackages(t *testing.T) {
+	out := []byte("java.base@17.0.15\nexports java.io\nexports java.lang\nqualified exports jdk.internal.misc to java.rmi jdk.jfr\n" +
+		"contains sun.nio.ch\ncontains java.io\nuses java.nio.file.spi.FileSystemProvider\nprovides java.nio.file.spi.FileSystemProvider with jdk.internal.jrtfs.JrtFileSystemProvider\n")
+	got := parseModulePackages(out)
+	want := []string{"java.io", "java.lang", "jdk.internal.misc", "sun.nio.ch"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("parseModulePackages = %v, want %v", got, want)
+	}
+}
