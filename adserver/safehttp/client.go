@@ -130,26 +130,7 @@ func (c *Client) inflate(resp *fasthttp.Response, dst []byte) ([]byte, error) {
 	if !bytes.EqualFold(resp.Header.ContentEncoding(), []byte("gzip")) {
 		return append(dst, raw...), nil
 	}
-	zr, _ := gzipReaders.Get().(*gzip.Reader)
-	var err error
-	if zr == nil {
-		zr, err = gzip.NewReader(bytes.NewReader(raw))
-	} else {
-		err = zr.Reset(bytes.NewReader(raw))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("gzip body: %w", err)
-	}
-	defer gzipReaders.Put(zr)
-	buf := bytes.NewBuffer(dst)
-	n, err := io.Copy(buf, io.LimitReader(zr, int64(c.opts.MaxBodyBytes)+1))
-	if err != nil {
-		return nil, fmt.Errorf("gzip body: %w", err)
-	}
-	if n > int64(c.opts.MaxBodyBytes) {
-		return nil, ErrTooLarge
-	}
-	return buf.Bytes(), nil
+	return Gunzip(dst, raw, c.opts.MaxBodyBytes)
 }
 
 // Fire requests url and discards the answer: a notice or tracking pixel. It reports an
@@ -163,4 +144,29 @@ func (c *Client) Fire(deadline time.Time, url string, headers []Header) error {
 		return fmt.Errorf("safehttp: GET %s: status %d", resp.URL, resp.Status)
 	}
 	return nil
+}
+
+// Gunzip appends the inflation of the gzip stream src to dst, refusing more than max bytes
+// of output (a small compressed body must not become a large allocation).
+func Gunzip(dst, src []byte, max int) ([]byte, error) {
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(src))
+	} else {
+		err = zr.Reset(bytes.NewReader(src))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gzip body: %w", err)
+	}
+	defer gzipReaders.Put(zr)
+	buf := bytes.NewBuffer(dst)
+	n, err := io.Copy(buf, io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip body: %w", err)
+	}
+	if n > int64(max) {
+		return nil, ErrTooLarge
+	}
+	return buf.Bytes(), nil
 }

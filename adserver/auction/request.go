@@ -1,0 +1,319 @@
+package auction
+
+import (
+	"strconv"
+	"time"
+)
+
+// Request is one ad break put to auction: an OpenRTB 2.6 bid request with a single video
+// impression asking for a dynamic pod (poddur, maxseq), sent unchanged to every bidder.
+type Request struct {
+	ID string // the auction id: BidRequest.id, ${AUCTION_ID}
+	// TMax is the time bidders have, as sent in tmax (milliseconds).
+	TMax time.Duration
+	// AT is the auction type: 1 first price, 2 second price plus.
+	AT       int
+	Currency string // the one currency bids are accepted in (cur)
+	Pod      Pod
+	Deals    []Deal
+	// Supply describes the publisher's app or site and the content playing.
+	Supply  Supply
+	Device  Device
+	User    User
+	Regs    Regs
+	SChain  *SupplyNode // this adserver's node in source.schain, when set
+	BCat    []string    // blocked advertiser categories
+	BAdv    []string    // blocked advertiser domains
+	Test    bool
+	TraceID string // source.tid: the transaction id shared by every bidder
+}
+
+// Pod describes the ad pod: the break's length and what each ad may be.
+type Pod struct {
+	ID       string        // podid
+	Seq      int           // podseq: 1 the first pod of the content (pre-roll), -1 the last (post-roll), 0 any
+	Duration time.Duration // poddur: the whole break
+	MaxAds   int           // maxseq
+	MinAd    time.Duration // minduration of one ad
+	MaxAd    time.Duration // maxduration of one ad
+	// RequiredDurations, when set, are the only ad lengths accepted (rqddurs, whole seconds);
+	// they replace MinAd and MaxAd.
+	RequiredDurations []int
+	MinCPMPerSec      float64 // mincpmpersec: the floor, per second of ad, in Currency
+	FloorCPM          float64 // bidfloor: the floor of any one ad, in Currency
+	StartDelay        int     // 0 pre-roll, -1 mid-roll, -2 post-roll
+	W, H              int     // the largest rendition of the content
+	MIMEs             []string
+	Protocols         []int
+}
+
+// Deal is a private marketplace deal offered in the impression's pmp.
+type Deal struct {
+	ID       string
+	FloorCPM float64
+	AT       int // 0 inherits the request's
+	// Seats, when set, are the only buyer seats the deal is open to (wseat).
+	Seats []string
+}
+
+// Supply is the inventory: the publisher's app or site, and the content around the break.
+type Supply struct {
+	App         bool // app (CTV, mobile) rather than site
+	ID          string
+	Name        string
+	Bundle      string // app bundle or store id
+	Domain      string // site or publisher domain
+	PageURL     string // site page
+	PublisherID string
+	Publisher   string
+	ContentID   string
+	ContentLive bool
+}
+
+// Device is the viewer's device as the player reported it.
+type Device struct {
+	UA         string
+	IP         string // IPv4 or IPv6, whichever the viewer had
+	DeviceType int    // AdCOM device type (3 connected TV, 7 set-top box, …); 0 unknown
+	IFA        string
+	LMT        bool // limit ad tracking
+}
+
+// User is the viewer.
+type User struct {
+	ID      string
+	Consent string // TCF consent string
+}
+
+// Regs are the regulations in force.
+type Regs struct {
+	COPPA     bool
+	GDPR      *bool
+	USPrivacy string
+	GPP       string
+	GPPSID    []int
+}
+
+// SupplyNode is one node of the supply chain object.
+type SupplyNode struct {
+	ASI string // the advertising system's domain
+	SID string // the seller id within it
+}
+
+// Protocols a pod request accepts: VAST 4.x InLine and Wrapper (AdCOM 7, 8), VAST 3.0 (3, 6)
+// and 2.0 (2, 5) — the adserver reads all of them and answers in VAST 4.2.
+var DefaultProtocols = []int{2, 3, 5, 6, 7, 8, 11, 12}
+
+// AppendJSON appends the OpenRTB 2.6 bid request to dst. It allocates nothing beyond growing
+// dst.
+func (r *Request) AppendJSON(dst []byte) []byte {
+	w := jw{b: dst}
+	w.open("")
+	w.str("id", r.ID)
+	w.openArr("imp")
+	w.open("")
+	w.str("id", "1")
+	r.appendVideo(&w)
+	if r.Pod.FloorCPM > 0 {
+		w.float("bidfloor", r.Pod.FloorCPM)
+		w.str("bidfloorcur", r.Currency)
+	}
+	if len(r.Deals) > 0 {
+		w.open("pmp")
+		w.int("private_auction", 0)
+		w.openArr("deals")
+		for i := range r.Deals {
+			d := &r.Deals[i]
+			w.open("")
+			w.str("id", d.ID)
+			if d.FloorCPM > 0 {
+				w.float("bidfloor", d.FloorCPM)
+				w.str("bidfloorcur", r.Currency)
+			}
+			w.intOpt("at", int64(d.AT))
+			if len(d.Seats) > 0 {
+				w.strs("wseat", d.Seats)
+			}
+			w.close()
+		}
+		w.closeArr()
+		w.close()
+	}
+	w.int("secure", 1)
+	w.close()
+	w.closeArr()
+	r.appendSupply(&w)
+	r.appendDevice(&w)
+	if r.User.ID != "" || r.User.Consent != "" {
+		w.open("user")
+		w.strOpt("id", r.User.ID)
+		w.strOpt("consent", r.User.Consent)
+		w.close()
+	}
+	r.appendRegs(&w)
+	w.open("source")
+	w.strOpt("tid", r.TraceID)
+	if r.SChain != nil {
+		w.open("schain")
+		w.int("complete", 1)
+		w.str("ver", "1.0")
+		w.openArr("nodes")
+		w.open("")
+		w.str("asi", r.SChain.ASI)
+		w.str("sid", r.SChain.SID)
+		w.int("hp", 1)
+		w.close()
+		w.closeArr()
+		w.close()
+	}
+	w.close()
+	if r.TMax > 0 {
+		w.int("tmax", int64(r.TMax/time.Millisecond))
+	}
+	at := r.AT
+	if at == 0 {
+		at = 2
+	}
+	w.int("at", int64(at))
+	w.strs("cur", []string{r.Currency})
+	if len(r.BCat) > 0 {
+		w.int("cattax", 1)
+		w.strs("bcat", r.BCat)
+	}
+	if len(r.BAdv) > 0 {
+		w.strs("badv", r.BAdv)
+	}
+	if r.Test {
+		w.int("test", 1)
+	}
+	w.close()
+	return w.b
+}
+
+func (r *Request) appendVideo(w *jw) {
+	p := &r.Pod
+	w.open("video")
+	mimes := p.MIMEs
+	if len(mimes) == 0 {
+		mimes = []string{"video/mp4", "application/x-mpegURL"}
+	}
+	w.strs("mimes", mimes)
+	if len(p.RequiredDurations) > 0 {
+		w.ints("rqddurs", p.RequiredDurations)
+	} else {
+		w.intOpt("minduration", ceilSeconds(p.MinAd))
+		w.intOpt("maxduration", int64(p.MaxAd/time.Second))
+	}
+	prot := p.Protocols
+	if len(prot) == 0 {
+		prot = DefaultProtocols
+	}
+	w.ints("protocols", prot)
+	w.intOpt("w", int64(p.W))
+	w.intOpt("h", int64(p.H))
+	w.int("startdelay", int64(p.StartDelay))
+	w.int("plcmt", 1)     // instream
+	w.int("linearity", 1) // linear
+	w.int("skip", 0)
+	w.str("podid", p.ID)
+	w.int("podseq", int64(p.Seq))
+	w.int("poddur", int64(p.Duration/time.Second))
+	w.intOpt("maxseq", int64(p.MaxAds))
+	if p.MinCPMPerSec > 0 {
+		w.float("mincpmpersec", p.MinCPMPerSec)
+	}
+	w.ints("delivery", []int{1, 2}) // streaming, progressive
+	w.close()
+}
+
+func (r *Request) appendSupply(w *jw) {
+	s := &r.Supply
+	kind := "site"
+	if s.App {
+		kind = "app"
+	}
+	w.open(kind)
+	w.strOpt("id", s.ID)
+	w.strOpt("name", s.Name)
+	if s.App {
+		w.strOpt("bundle", s.Bundle)
+		w.strOpt("domain", s.Domain)
+	} else {
+		w.strOpt("domain", s.Domain)
+		w.strOpt("page", s.PageURL)
+	}
+	if s.PublisherID != "" || s.Publisher != "" {
+		w.open("publisher")
+		w.strOpt("id", s.PublisherID)
+		w.strOpt("name", s.Publisher)
+		w.close()
+	}
+	if s.ContentID != "" {
+		w.open("content")
+		w.str("id", s.ContentID)
+		if s.ContentLive {
+			w.int("livestream", 1)
+		}
+		w.close()
+	}
+	w.close()
+}
+
+func (r *Request) appendDevice(w *jw) {
+	d := &r.Device
+	w.open("device")
+	w.strOpt("ua", d.UA)
+	if isIPv6(d.IP) {
+		w.str("ipv6", d.IP)
+	} else {
+		w.strOpt("ip", d.IP)
+	}
+	w.intOpt("devicetype", int64(d.DeviceType))
+	w.strOpt("ifa", d.IFA)
+	if d.LMT {
+		w.int("lmt", 1)
+	}
+	w.close()
+}
+
+func (r *Request) appendRegs(w *jw) {
+	g := &r.Regs
+	if !g.COPPA && g.GDPR == nil && g.USPrivacy == "" && g.GPP == "" {
+		return
+	}
+	w.open("regs")
+	if g.COPPA {
+		w.int("coppa", 1)
+	}
+	if g.GDPR != nil {
+		v := int64(0)
+		if *g.GDPR {
+			v = 1
+		}
+		w.int("gdpr", v)
+	}
+	w.strOpt("us_privacy", g.USPrivacy)
+	if g.GPP != "" {
+		w.str("gpp", g.GPP)
+		if len(g.GPPSID) > 0 {
+			w.ints("gpp_sid", g.GPPSID)
+		}
+	}
+	w.close()
+}
+
+func ceilSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }
+
+func isIPv6(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// formatPrice writes a CPM for a macro or a log: plain decimal, at most six decimals.
+func formatPrice(dst []byte, micros int64) []byte {
+	return strconv.AppendFloat(dst, float64(micros)/1e6, 'f', -1, 64)
+}
