@@ -68,14 +68,19 @@ func TestTamperedOrUnsignedBeaconsAreInvalid(t *testing.T) {
 	u := string(s.AppendURL(nil, "https://ads.example", sample()))
 	ev, q := split(t, u)
 	cases := map[string]func(*fasthttp.Args) string{
-		"price raised":       func(a *fasthttp.Args) string { a.Set("p", "99000000"); return ev },
-		"price dropped":      func(a *fasthttp.Args) string { a.Del("p"); return ev },
-		"other ad":           func(a *fasthttp.Args) string { a.Set("a", "other"); return ev },
-		"other campaign":     func(a *fasthttp.Args) string { a.Set("m", "camp-2"); return ev },
-		"other event":        func(a *fasthttp.Args) string { return "click" },
-		"position padded":    func(a *fasthttp.Args) string { a.Set("q", "02"); return ev },
-		"unsigned":           func(a *fasthttp.Args) string { a.Del("sig"); return ev },
-		"signature flipped":  func(a *fasthttp.Args) string { sig := []byte(a.Peek("sig")); sig[0] ^= 1; a.SetBytesV("sig", sig); return ev },
+		"price raised":    func(a *fasthttp.Args) string { a.Set("p", "99000000"); return ev },
+		"price dropped":   func(a *fasthttp.Args) string { a.Del("p"); return ev },
+		"other ad":        func(a *fasthttp.Args) string { a.Set("a", "other"); return ev },
+		"other campaign":  func(a *fasthttp.Args) string { a.Set("m", "camp-2"); return ev },
+		"other event":     func(a *fasthttp.Args) string { return "click" },
+		"position padded": func(a *fasthttp.Args) string { a.Set("q", "02"); return ev },
+		"unsigned":        func(a *fasthttp.Args) string { a.Del("sig"); return ev },
+		"signature flipped": func(a *fasthttp.Args) string {
+			sig := []byte(a.Peek("sig"))
+			sig[0] ^= 1
+			a.SetBytesV("sig", sig)
+			return ev
+		},
 		"unknown key":        func(a *fasthttp.Args) string { a.Set("k", "deadbeef"); return ev },
 		"extra third party":  func(a *fasthttp.Args) string { a.Set("x", "AAAA"); return ev },
 		"sig from other url": func(a *fasthttp.Args) string { a.Set("s", "s-43"); return ev },
