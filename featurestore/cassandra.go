@@ -2,44 +2,38 @@ package featurestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocql/gocql"
 
+	"github.com/cuepoint/cuepoint/internal/db"
 	"github.com/cuepoint/cuepoint/internal/logging"
 )
 
-// NewSession connects to Cassandra with the settings of c, overriding the gocql defaults that
-// do not fit a request path: per-attempt timeout in tens of milliseconds instead of 11 s,
-// LOCAL_ONE reads instead of QUORUM, token-aware routing (falling back to round robin in the
-// local data centre), reconnection to a restarted node within a second, and protocol v3 with
-// peer discovery off by default, which Cassandra 2.1 needs. `cuepoint migrate` uses it too.
+// NewSession connects to Cassandra with the settings of c on internal/db's cluster settings
+// (token-aware routing falling back to the local data centre, reconnection within a second),
+// with the per-attempt timeout in tens of milliseconds instead of gocql's 11 s, LOCAL_ONE
+// reads instead of QUORUM, and the native protocol version pinned (v3 speaks to Cassandra 2.1
+// and 4/5). Peer discovery stays off unless c.HostLookup: Cassandra 2.1 needs it off.
 func NewSession(c Config, log *slog.Logger) (*gocql.Session, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	cl := gocql.NewCluster(c.Hosts...)
+	cl := db.CassandraCluster(c.Hosts, db.CassandraOptions{
+		Consistency:    c.ReadConsistency,
+		Timeout:        c.QueryTimeout,
+		ConnectTimeout: c.ConnectTimeout,
+		Username:       c.Username,
+		Password:       c.Password,
+		DiscoverPeers:  c.HostLookup,
+		Datacenter:     c.LocalDC,
+	})
 	cl.ProtoVersion = c.ProtoVersion
-	cl.DisableInitialHostLookup = !c.HostLookup
-	cl.Timeout = c.QueryTimeout
-	cl.ConnectTimeout = c.ConnectTimeout
-	cl.Consistency = c.ReadConsistency
-	cl.NumConns = 2
-	cl.ReconnectInterval = time.Second
-	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 3, Interval: 250 * time.Millisecond}
 	cl.MaxWaitSchemaAgreement = 30 * time.Second
-	var fallback gocql.HostSelectionPolicy
-	if c.LocalDC != "" {
-		fallback = gocql.DCAwareRoundRobinPolicy(c.LocalDC)
-	} else {
-		fallback = gocql.RoundRobinHostPolicy()
-	}
-	cl.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback)
-	if c.Username != "" {
-		cl.Authenticator = gocql.PasswordAuthenticator{Username: c.Username, Password: c.Password}
-	}
 	if log == nil {
 		log = logging.Discard
 	}
@@ -62,8 +56,9 @@ func (g gocqlLogger) Println(v ...any)               { g.l.Debug(fmt.Sprint(v...
 // cassandra is the backend on a gocql session. gocql prepares each statement once per
 // connection on first use and executes it by id afterwards.
 type cassandra struct {
-	s       *gocql.Session
+	sess    atomic.Pointer[gocql.Session] // nil while a supervisor has closed it (legacy.go)
 	ownS    bool
+	sup     *supervisor // nil: the session is used as is
 	readCL  gocql.Consistency
 	writeCL gocql.Consistency
 	spec    gocql.SpeculativeExecutionPolicy
@@ -74,7 +69,7 @@ type cassandra struct {
 func newCassandra(s *gocql.Session, own bool, c Config) *cassandra {
 	t := c.Keyspace + ".features"
 	b := &cassandra{
-		s: s, ownS: own, readCL: c.ReadConsistency, writeCL: c.WriteConsistency,
+		ownS: own, readCL: c.ReadConsistency, writeCL: c.WriteConsistency,
 		qRead: `SELECT view, value, event_time, write_time, TTL(value) FROM ` + t +
 			` WHERE entity_type = ? AND entity_id = ?`,
 		qWrite: `INSERT INTO ` + t + ` (entity_type, entity_id, view, value, event_time, write_time)` +
@@ -91,7 +86,19 @@ func newCassandra(s *gocql.Session, own bool, c Config) *cassandra {
 	if c.SpeculativeDelay > 0 && (c.HostLookup || len(c.Hosts) > 1) {
 		b.spec = &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: c.SpeculativeDelay}
 	}
+	b.sess.Store(s)
 	return b
+}
+
+// errNoSession is returned while the supervisor has closed the session during an outage.
+var errNoSession = errors.New("cassandra unreachable: session closed until it answers again")
+
+// session returns the current session, or errNoSession.
+func (c *cassandra) session() (*gocql.Session, error) {
+	if s := c.sess.Load(); s != nil {
+		return s, nil
+	}
+	return nil, errNoSession
 }
 
 func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([]storedRow, error) {
@@ -99,7 +106,11 @@ func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([
 	if serial {
 		cl = gocql.Consistency(gocql.LocalSerial) // a Paxos read: sees every committed compare-and-write
 	}
-	q := c.s.Query(c.qRead, entity, id).WithContext(ctx).Consistency(cl).Idempotent(true)
+	s, err := c.session()
+	if err != nil {
+		return nil, err
+	}
+	q := s.Query(c.qRead, entity, id).WithContext(ctx).Consistency(cl).Idempotent(true)
 	if c.spec != nil && !serial {
 		q = q.SetSpeculativeExecutionPolicy(c.spec)
 	}
@@ -124,7 +135,11 @@ func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([
 }
 
 func (c *cassandra) write(ctx context.Context, w rowWrite) error {
-	q := c.s.Query(c.qWrite, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000,
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	q := s.Query(c.qWrite, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000,
 		w.ttlSeconds(), w.eventTime).WithContext(ctx).Consistency(c.writeCL)
 	defer q.Release()
 	if err := q.Exec(); err != nil {
@@ -134,11 +149,15 @@ func (c *cassandra) write(ctx context.Context, w rowWrite) error {
 }
 
 func (c *cassandra) compareAndWrite(ctx context.Context, w rowWrite, old []byte) (bool, error) {
+	s, err := c.session()
+	if err != nil {
+		return false, err
+	}
 	var q *gocql.Query
 	if old == nil {
-		q = c.s.Query(c.qInsertIfAbsent, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000, w.ttlSeconds())
+		q = s.Query(c.qInsertIfAbsent, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000, w.ttlSeconds())
 	} else {
-		q = c.s.Query(c.qUpdateIf, w.ttlSeconds(), w.value, w.eventTime/1000, w.writeTime/1000, w.entity, w.id, w.view, old)
+		q = s.Query(c.qUpdateIf, w.ttlSeconds(), w.value, w.eventTime/1000, w.writeTime/1000, w.entity, w.id, w.view, old)
 	}
 	q = q.WithContext(ctx).Consistency(c.writeCL).SerialConsistency(gocql.LocalSerial)
 	defer q.Release()
@@ -150,7 +169,11 @@ func (c *cassandra) compareAndWrite(ctx context.Context, w rowWrite, old []byte)
 }
 
 func (c *cassandra) remove(ctx context.Context, entity, id, view string, at int64) error {
-	q := c.s.Query(c.qDelete, at, entity, id, view).WithContext(ctx).Consistency(c.writeCL)
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
+	q := s.Query(c.qDelete, at, entity, id, view).WithContext(ctx).Consistency(c.writeCL)
 	defer q.Release()
 	if err := q.Exec(); err != nil {
 		return fmt.Errorf("delete %s/%s/%s: %w", entity, id, view, err)
@@ -159,8 +182,12 @@ func (c *cassandra) remove(ctx context.Context, entity, id, view string, at int6
 }
 
 func (c *cassandra) ping(ctx context.Context) error {
+	s, err := c.session()
+	if err != nil {
+		return err
+	}
 	var v string
-	q := c.s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One).Idempotent(true)
+	q := s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One).Idempotent(true)
 	defer q.Release()
 	if err := q.Scan(&v); err != nil {
 		return fmt.Errorf("cassandra: %w", err)
@@ -169,7 +196,10 @@ func (c *cassandra) ping(ctx context.Context) error {
 }
 
 func (c *cassandra) close() {
-	if c.ownS {
-		c.s.Close()
+	if c.sup != nil {
+		c.sup.stop()
+	}
+	if s := c.sess.Swap(nil); s != nil && c.ownS {
+		s.Close()
 	}
 }

@@ -18,7 +18,7 @@ type Config struct {
 	// Registry is the feature catalogue (default: Default).
 	Registry *Registry
 
-	// Cassandra connection.
+	// Cassandra connection (the commands copy these from their --cassandra-* platform flags).
 	Hosts    []string // host[:port]; port 9042 when omitted
 	Keyspace string
 	// LocalDC makes the token-aware policy fall back to round robin within this data centre and
@@ -88,24 +88,18 @@ func DefaultConfig() Config {
 	}
 }
 
-// Flags declares the Store's settings on fs, with DefaultConfig's values as defaults, and
-// returns the Config they fill in once fs.Parse succeeded. Every setting also reads its
-// CUEPOINT_* variable (e.g. CUEPOINT_CASSANDRA_HOSTS).
+// Flags declares the Store's own settings (features-*) on fs, with DefaultConfig's values as
+// defaults, and returns the Config they fill in once fs.Parse succeeded. Where Cassandra is
+// (Hosts, Keyspace, LocalDC, HostLookup) is the platform's setting: the command copies it
+// from its --cassandra-* flags. Every setting also reads its CUEPOINT_* variable.
 func Flags(fs *config.FlagSet) *Config {
 	c := DefaultConfig()
-	hosts := fs.StringList("cassandra-hosts", c.Hosts, "Cassandra contact points, host[:port], comma-separated")
-	fs.StringVar(&c.Keyspace, "cassandra-keyspace", c.Keyspace, "Cassandra keyspace of the feature tables")
-	fs.StringVar(&c.LocalDC, "cassandra-local-dc", c.LocalDC, "local data centre for LOCAL_* consistency and routing (empty: any)")
-	fs.IntVar(&c.ProtoVersion, "cassandra-proto-version", c.ProtoVersion, "CQL native protocol version (3 works with Cassandra 2.1 and 4/5)")
-	fs.BoolVar(&c.HostLookup, "cassandra-host-lookup", c.HostLookup, "discover cluster peers from the contact points (production; off for Cassandra 2.1)")
-	fs.StringVar(&c.Username, "cassandra-username", c.Username, "Cassandra user (password authentication when set)")
-	fs.StringVar(&c.Password, "cassandra-password", c.Password, "Cassandra password")
-	fs.DurationVar(&c.ConnectTimeout, "cassandra-connect-timeout", c.ConnectTimeout, "timeout of establishing a Cassandra connection")
 	readCL := fs.String("features-read-consistency", c.ReadConsistency.String(), "consistency of feature reads")
 	writeCL := fs.String("features-write-consistency", c.WriteConsistency.String(), "consistency of feature writes")
-	fs.DurationVar(&c.QueryTimeout, "features-query-timeout", c.QueryTimeout, "timeout of one attempt of a Cassandra read")
+	fs.IntVar(&c.ProtoVersion, "features-cql-version", c.ProtoVersion, "CQL native protocol version (3 works with Cassandra 2.1 and 4/5)")
+	fs.DurationVar(&c.QueryTimeout, "features-query-timeout", c.QueryTimeout, "timeout of one attempt of a Cassandra request")
 	fs.DurationVar(&c.ReadTimeout, "features-read-timeout", c.ReadTimeout, "deadline of a feature read when the caller sets none (or a later one)")
-	fs.DurationVar(&c.SpeculativeDelay, "features-speculative-delay", c.SpeculativeDelay, "start a second attempt of a slow read after this long (0: never)")
+	fs.DurationVar(&c.SpeculativeDelay, "features-speculative-delay", c.SpeculativeDelay, "start a second attempt of a slow read on another replica after this long (0: never)")
 	fs.IntVar(&c.ReadParallelism, "features-read-parallelism", c.ReadParallelism, "partitions one batch read fetches from Cassandra concurrently")
 	fs.IntVar(&c.MaxBatch, "features-max-batch", c.MaxBatch, "most entity ids in one batch read")
 	fs.DurationVar(&c.WriteTimeout, "features-write-timeout", c.WriteTimeout, "deadline of a feature write")
@@ -114,7 +108,6 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.IntVar(&c.BreakerFailures, "features-breaker-failures", c.BreakerFailures, "consecutive Cassandra read failures that open the circuit breaker")
 	fs.DurationVar(&c.BreakerCooldown, "features-breaker-cooldown", c.BreakerCooldown, "how long an open breaker skips Cassandra before probing it")
 	fs.Check(func() error {
-		c.Hosts = append([]string(nil), (*hosts)...)
 		var err error
 		if c.ReadConsistency, err = parseConsistency(*readCL); err != nil {
 			return &config.UsageError{Setting: "features-read-consistency", Err: err}

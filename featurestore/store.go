@@ -43,13 +43,20 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*Sto
 			return nil, err
 		}
 	}
-	sess, err := NewSession(cfg, log)
+	if log == nil {
+		log = logging.Discard
+	}
+	sess, reopen, err := openSupervised(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newStore(cfg, newCassandra(sess, true, cfg), log)
+	be := newCassandra(sess, true, cfg)
+	if reopen != nil {
+		be.supervise(cfg, reopen, log)
+	}
+	s, err := newStore(cfg, be, log)
 	if err != nil {
-		sess.Close()
+		be.close()
 		return nil, err
 	}
 	return s, nil
