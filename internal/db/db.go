@@ -17,6 +17,7 @@ type ClickHouseOptions struct {
 	Password     string
 	DialTimeout  time.Duration // default 2s
 	MaxOpenConns int           // default 8
+	ReadTimeout  time.Duration // per read from the server, default 30s
 	Settings     map[string]any
 }
 
@@ -31,6 +32,9 @@ func OpenClickHouse(ctx context.Context, addr string, o ClickHouseOptions) (driv
 	if o.DialTimeout == 0 {
 		o.DialTimeout = 2 * time.Second
 	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
 	if o.MaxOpenConns == 0 {
 		o.MaxOpenConns = 8
 	}
@@ -39,6 +43,7 @@ func OpenClickHouse(ctx context.Context, addr string, o ClickHouseOptions) (driv
 		Protocol:         clickhouse.Native,
 		Auth:             clickhouse.Auth{Database: o.Database, Username: o.User, Password: o.Password},
 		DialTimeout:      o.DialTimeout,
+		ReadTimeout:      o.ReadTimeout,
 		MaxOpenConns:     o.MaxOpenConns,
 		MaxIdleConns:     o.MaxOpenConns,
 		ConnMaxLifetime:  time.Hour,
