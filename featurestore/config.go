@@ -21,6 +21,9 @@ type Config struct {
 	// Cassandra connection (the commands copy these from their --cassandra-* platform flags).
 	Hosts    []string // host[:port]; port 9042 when omitted
 	Keyspace string
+	// Replication is the CQL replication map Migrate creates a missing keyspace with (empty:
+	// SimpleStrategy, replication factor 1, for dev and CI).
+	Replication string
 	// LocalDC makes the token-aware policy fall back to round robin within this data centre and
 	// is what LOCAL_* consistency levels refer to. Empty: any host.
 	LocalDC      string

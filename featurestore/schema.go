@@ -54,7 +54,7 @@ func SchemaFor(keyspace string) []migrate.Migration {
 const schemaTimeout = 20 * time.Second
 
 // Migrate applies SchemaFor(cfg.Keyspace) on a session of its own with timeouts fit for schema
-// changes (creating the keyspace, replication factor 1, when missing), returning the versions
+// changes (creating the keyspace with cfg.Replication when missing), returning the versions
 // it applied.
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) ([]int, error) {
 	cfg.QueryTimeout = schemaTimeout
@@ -63,16 +63,16 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) ([]int, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	return MigrateSession(ctx, sess, cfg.Keyspace)
+	return MigrateSession(ctx, sess, migrate.Keyspace{Name: cfg.Keyspace, Replication: cfg.Replication})
 }
 
-// MigrateSession applies SchemaFor(keyspace) with an existing session, whose timeout must
+// MigrateSession applies SchemaFor(ks.Name) with an existing session, whose timeout must
 // allow schema changes (seconds).
-func MigrateSession(ctx context.Context, s *gocql.Session, keyspace string) ([]int, error) {
-	if err := checkKeyspace(keyspace); err != nil {
+func MigrateSession(ctx context.Context, s *gocql.Session, ks migrate.Keyspace) ([]int, error) {
+	if err := checkKeyspace(ks.Name); err != nil {
 		return nil, err
 	}
-	applied, err := migrate.Cassandra(ctx, s, migrate.Keyspace{Name: keyspace}, SchemaFor(keyspace))
+	applied, err := migrate.Cassandra(ctx, s, ks, SchemaFor(ks.Name))
 	if err != nil {
 		return applied, fmt.Errorf("featurestore schema: %w", err)
 	}
