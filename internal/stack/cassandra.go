@@ -211,6 +211,8 @@ func cassandraArgv(java javaRuntime, home, conf, dir string, heapMB int) []strin
 		"-XX:+ExitOnOutOfMemoryError", // die loudly rather than limp
 		"-Djava.net.preferIPv4Stack=true",
 		"-Dcassandra-foreground=yes",
+		// JNA 4.0 (mlockall, native file ops) does not load on Java 25; run without it there.
+		"-Dcassandra.boot_without_jna=true",
 		"-Dcassandra.config=file://" + filepath.Join(conf, "cassandra.yaml"),
 		"-Dlogback.configurationFile=file://" + filepath.Join(conf, "logback.xml"),
 		"-Dcassandra.storagedir=" + dir,

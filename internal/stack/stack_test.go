@@ -393,6 +393,57 @@ func TestMissingProgramNamesInstallCommand(t *testing.T) {
 	}
 }
 
+// TestFailedStartsLeaveNothing uses stand-in programs for clickhouse-server: one that exits at
+// once, one that never answers.
+func TestFailedStartsLeaveNothing(t *testing.T) {
+	ctx := testContext(t)
+	dir := t.TempDir()
+	script := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+
+	t.Run("exits", func(t *testing.T) {
+		root := t.TempDir()
+		_, err := stack.StartClickHouse(ctx, stack.ClickHouseConfig{Root: root, NativeAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+			Binary: script("exits", "echo 'cannot open the data directory' >&2; exit 70")})
+		var ee *stack.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("err = %v, want an *ExitError", err)
+		}
+		if !strings.Contains(err.Error(), "exit status 70") || !strings.Contains(err.Error(), "cannot open the data directory") {
+			t.Fatalf("the error lacks the exit status or the end of the log: %v", err)
+		}
+		if st := stack.Status(ctx, root); st[1].State != stack.StateNotRunning {
+			t.Fatalf("a failed start left a pidfile: %+v", st[1])
+		}
+	})
+
+	t.Run("never answers", func(t *testing.T) {
+		root := t.TempDir()
+		pidFile := filepath.Join(dir, "hang.pid")
+		_, err := stack.StartClickHouse(ctx, stack.ClickHouseConfig{Root: root, NativeAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+			StartTimeout: 300 * time.Millisecond, Binary: script("hangs", "echo $$ > "+pidFile+"; exec sleep 600")})
+		if err == nil || !strings.Contains(err.Error(), "not ready") {
+			t.Fatalf("err = %v, want not ready", err)
+		}
+		raw, rerr := os.ReadFile(pidFile)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		var pid int
+		if _, err := fmt.Sscan(string(raw), &pid); err != nil {
+			t.Fatal(err)
+		}
+		if alive(pid) {
+			t.Fatalf("the server that never answered (pid %d) still runs", pid)
+		}
+	})
+}
+
 func TestSameRootTwiceIsAlreadyRunning(t *testing.T) {
 	ctx := testContext(t)
 	root := t.TempDir()

@@ -18,7 +18,7 @@
 //     started once for the whole run (make test does this with `cuepoint stack up`). Tests
 //     share it, so they must use names (topics, databases, keyspaces) of their own.
 //   - Kafka: otherwise a fresh in-memory broker on a free port for each test, stopped when the
-//     test ends. It starts in about a millisecond.
+//     test ends. It starts within milliseconds.
 //   - ClickHouse and Cassandra: otherwise one server per test binary, started on first use on
 //     free ports in a temporary directory and shared by the package's tests. It is stopped and
 //     its directory removed when Main's m.Run returns, which is why a package using them
