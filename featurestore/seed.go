@@ -49,7 +49,16 @@ func Seed(ctx context.Context, s *Store, d SeedData) (int, error) {
 	}
 	n := 0
 	put := func(entity, id, view string, f Fields) error {
-		if err := s.Put(ctx, entity, id, view, f, seedTime); err != nil {
+		v, err := s.reg.View(entity, view)
+		if err != nil {
+			return err
+		}
+		value, err := v.Encode(f, nil)
+		if err != nil {
+			return fmt.Errorf("seed %s/%s/%s: %w", entity, id, view, err)
+		}
+		// A Cassandra that just started is slow for its first writes: retry as the loader does.
+		if err := writeWithRetry(ctx, s, loadRow{view: v, id: id, event: seedTime, value: value}); err != nil {
 			return fmt.Errorf("seed %s/%s/%s: %w", entity, id, view, err)
 		}
 		n++
