@@ -1,0 +1,49 @@
+package adserver
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/cuepoint/cuepoint/adserver/vast"
+)
+
+var vastBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// HandleVAST serves GET /vast: an ad pod for one break.
+//
+//	200  VAST 4.2 (application/xml): the pod, or the empty <VAST version="4.2"/> when nothing
+//	     can play
+//	400  a bad parameter; the body names it and says what is wrong (see ParseBreak)
+func (a *AdServer) HandleVAST(ctx *fasthttp.RequestCtx) {
+	arrival := ctx.Time()
+	br, err := ParseBreak(ctx.QueryArgs(), &a.cfg)
+	if err != nil {
+		a.badRequests.Inc()
+		code := fasthttp.StatusBadRequest
+		if !errors.Is(err, errParam) {
+			code = fasthttp.StatusInternalServerError
+		}
+		ctx.SetStatusCode(code)
+		ctx.SetContentType("text/plain; charset=utf-8")
+		ctx.SetBodyString(err.Error() + "\n")
+		return
+	}
+	br.RequestID = string(ctx.Request.Header.Peek("X-Request-Id"))
+	d := a.Decide(br, arrival)
+	bp := vastBuffers.Get().(*[]byte)
+	out := vast.AppendDocument((*bp)[:0], a.Document(d))
+	ctx.SetContentType("application/xml; charset=utf-8")
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	ctx.SetBody(out) // copies
+	*bp = out
+	vastBuffers.Put(bp)
+	a.decisions.Inc()
+	if len(d.Ads) == 0 {
+		a.empty.Inc()
+	}
+	a.filled.Add(len(d.Ads))
+	a.decisionTime.Update(d.Latency.Seconds())
+	a.emitDecision(d)
+}
