@@ -180,4 +180,4 @@ func (emptyCatalog) Resolve(catalog.Ref) (*catalog.Media, catalog.Status) {
 	return nil, catalog.StatusPending
 }
 func (emptyCatalog) Media(string) (*catalog.Media, catalog.Status) { return nil, catalog.StatusPending }
-func (emptyCatalog) LineItems() []*catalog.LineItem               { return nil }
+func (emptyCatalog) LineItems() []*catalog.LineItem                { return nil }

@@ -72,8 +72,8 @@ const (
 	dropFloor      = "floor"
 	dropDuration   = "duration"
 	dropFreqCap    = "freq_cap"
-	dropMarkup     = "markup"     // the VAST could not be read or resolved
-	dropPending    = "pending"    // media not conditioned yet (queued)
+	dropMarkup     = "markup"  // the VAST could not be read or resolved
+	dropPending    = "pending" // media not conditioned yet (queued)
 	dropNoMezz     = "no_mezzanine"
 	dropCondFailed = "conditioning_failed"
 	dropInvalid    = "invalid_bid"

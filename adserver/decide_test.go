@@ -216,16 +216,16 @@ func TestEmptyAndBadRequests(t *testing.T) {
 	}
 	e.docs["empty"] = body
 	for query, want := range map[string]string{
-		"":                      "dur: required",
-		"dur=abc":               "dur: \"abc\" is not a number",
-		"dur=0":                 "dur: 0s is outside",
-		"dur=30&min=20&max=10":  "min: min 20s is above max 10s",
-		"dur=30&ps=0":           "ps: \"0\": want 1..10",
-		"dur=30&pos=middle":     "pos: \"middle\"",
-		"dur=30&ip=1.2.3":       "ip: \"1.2.3\" is not an IP address",
-		"dur=30&uid=a%20b":      "uid: \"a b\"",
-		"dur=30&durs=15,x":      "durs: \"x\"",
-		"dur=30&sst=yes":        "sst: \"yes\"",
+		"":                     "dur: required",
+		"dur=abc":              "dur: \"abc\" is not a number",
+		"dur=0":                "dur: 0s is outside",
+		"dur=30&min=20&max=10": "min: min 20s is above max 10s",
+		"dur=30&ps=0":          "ps: \"0\": want 1..10",
+		"dur=30&pos=middle":    "pos: \"middle\"",
+		"dur=30&ip=1.2.3":      "ip: \"1.2.3\" is not an IP address",
+		"dur=30&uid=a%20b":     "uid: \"a b\"",
+		"dur=30&durs=15,x":     "durs: \"x\"",
+		"dur=30&sst=yes":       "sst: \"yes\"",
 		"dur=30&session=" + strings.Repeat("s", 200): "session: longer than 128",
 	} {
 		code, body := e.get("/vast?" + query)

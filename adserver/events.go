@@ -34,14 +34,14 @@ func (a *AdServer) emitDecision(d *Decision) {
 // trackingKinds maps beacon events to analytics tracking kinds; pause, resume and skip have
 // none (they are counted in metrics only).
 var trackingKinds = map[string]events.TrackingKind{
-	eventImpression:  events.TrackImpression,
-	"start":          events.TrackStart,
-	"firstQuartile":  events.TrackFirstQuartile,
-	"midpoint":       events.TrackMidpoint,
-	"thirdQuartile":  events.TrackThirdQuartile,
-	"complete":       events.TrackComplete,
-	eventClick:       events.TrackClick,
-	eventError:       events.TrackError,
+	eventImpression: events.TrackImpression,
+	"start":         events.TrackStart,
+	"firstQuartile": events.TrackFirstQuartile,
+	"midpoint":      events.TrackMidpoint,
+	"thirdQuartile": events.TrackThirdQuartile,
+	"complete":      events.TrackComplete,
+	eventClick:      events.TrackClick,
+	eventError:      events.TrackError,
 }
 
 func (a *AdServer) emitTracking(b *beacon.Beacon, source, requestID string) {

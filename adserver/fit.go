@@ -26,7 +26,7 @@ import (
 type exclMask [2]uint64
 
 func (m exclMask) intersects(o exclMask) bool { return m[0]&o[0] != 0 || m[1]&o[1] != 0 }
-func (m exclMask) or(o exclMask) exclMask    { return exclMask{m[0] | o[0], m[1] | o[1]} }
+func (m exclMask) or(o exclMask) exclMask     { return exclMask{m[0] | o[0], m[1] | o[1]} }
 
 // exclKeys assigns bits to exclusion keys for one decision.
 type exclKeys map[string]uint8
