@@ -1,0 +1,85 @@
+package producer
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// rec is one emitted event on its way to Kafka or the spool. recs are pooled: an Emit takes one,
+// encodes into its buffer and hands the pointer over, so the hot path allocates nothing once the
+// pool is warm.
+type rec struct {
+	kr      kgo.Record // handed to the Kafka client; Key and Value alias buf
+	buf     []byte     // key bytes, then the event's encoding
+	keyLen  int
+	at      time.Time // when Emit accepted the record
+	fam     *familyMetrics
+	p       *Producer
+	promise func(*kgo.Record, error) // r.done, bound once per rec so producing allocates nothing
+
+	// In-flight registry links, guarded by inflight.mu.
+	prev, next *rec
+	listed     bool
+}
+
+// maxPooledBuffer keeps an occasional huge event from pinning its buffer in the pool.
+const maxPooledBuffer = 64 << 10
+
+func (r *rec) key() []byte   { return r.buf[:r.keyLen] }
+func (r *rec) value() []byte { return r.buf[r.keyLen:] }
+
+// inflight is the set of records handed to the Kafka client and not yet resolved. Whoever
+// removes a record from it (the promise, or Close when Kafka did not answer in time) owns its
+// outcome, so each record is counted and spooled at most once.
+type inflight struct {
+	mu   sync.Mutex
+	head rec // sentinel of a circular list
+	n    atomic.Int64
+}
+
+// count returns the number of records in the set.
+func (l *inflight) count() int64 { return l.n.Load() }
+
+func (l *inflight) init() { l.head.prev, l.head.next = &l.head, &l.head }
+
+func (l *inflight) add(r *rec) {
+	l.mu.Lock()
+	r.prev, r.next = l.head.prev, &l.head
+	l.head.prev.next = r
+	l.head.prev = r
+	r.listed = true
+	l.n.Add(1)
+	l.mu.Unlock()
+}
+
+// remove takes r out of the set and reports whether it was there.
+func (l *inflight) remove(r *rec) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !r.listed {
+		return false
+	}
+	r.prev.next, r.next.prev = r.next, r.prev
+	r.prev, r.next, r.listed = nil, nil, false
+	l.n.Add(-1)
+	return true
+}
+
+// takeAll empties the set, returning its records oldest first.
+func (l *inflight) takeAll() []*rec {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*rec, 0, l.n.Load())
+	for r := l.head.next; r != &l.head; {
+		next := r.next
+		r.prev, r.next, r.listed = nil, nil, false
+		out = append(out, r)
+		r = next
+	}
+	l.init()
+	l.n.Store(0)
+	return out
+}
