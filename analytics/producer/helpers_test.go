@@ -3,8 +3,8 @@ package producer
 import (
 	"context"
 	"log/slog"
-	"os"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
