@@ -94,7 +94,7 @@ type candidate struct {
 
 // maxFitRounds bounds the fit → resolve → refit loop: each round replaces the ads of the
 // previous one that could not be played.
-const maxFitRounds = 4
+const maxFitRounds = 8
 
 // Decide fills the break br that arrived at arrival: auction, pod fitting, wrapper
 // resolution, line items, clearing prices, notices. It always returns a decision, possibly
@@ -181,6 +181,19 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 		if len(todo) == 0 {
 			break
 		}
+		// Resolve the runners-up alongside, as many as there are ads to resolve: when an ad of
+		// the pod cannot play, its replacement is then usually resolved already, and a chain of
+		// failing wrappers costs one round trip instead of one per replacement.
+		spare := len(todo)
+		for _, i := range a.byValue(cands, st) {
+			if spare == 0 {
+				break
+			}
+			if c := &cands[i]; c.resolved == nil && c.dropped == "" && !slices.Contains(chosen, i) {
+				todo = append(todo, c)
+				spare--
+			}
+		}
 		a.resolveAll(todo, req, wrapperDeadline, hdr, d)
 		for _, c := range todo {
 			a.screen(c, br, d)
@@ -254,6 +267,29 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 	}
 	d.Latency = time.Since(arrival)
 	return d
+}
+
+// byValue returns the indices of the candidates by price per second, best first.
+func (a *AdServer) byValue(cands []candidate, st *auctionState) []int {
+	order := st.order[:0]
+	for i := range cands {
+		if cands[i].durMS > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		vx := float64(cands[x].bid.PriceMicros) / float64(cands[x].durMS)
+		vy := float64(cands[y].bid.PriceMicros) / float64(cands[y].durMS)
+		switch {
+		case vx > vy:
+			return -1
+		case vx < vy:
+			return 1
+		}
+		return x - y
+	})
+	st.order = order
+	return order
 }
 
 // screen drops a candidate that cannot be in this break, recording why.
@@ -575,6 +611,7 @@ type auctionState struct {
 	cands []candidate
 	items []fitItem
 	idx   []int
+	order []int
 }
 
 var auctionStatePool = sync.Pool{New: func() any { return new(auctionState) }}

@@ -249,3 +249,5 @@ func ours(base string, urls []string) string {
 	}
 	return ""
 }
+
+func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(s, v) }
