@@ -221,8 +221,8 @@ func (c Cue) Encode() ([]byte, error) {
 	sis := &lib.SpliceInfoSection{
 		EncryptedPacket: lib.EncryptedPacket{CWIndex: 0xFF}, // as encoders write it unencrypted
 		SpliceCommand:   ins,
-		SAPType:       lib.SAPTypeNotSpecified,
-		Tier:          0xFFF,
+		SAPType:         lib.SAPTypeNotSpecified,
+		Tier:            0xFFF,
 	}
 	return sis.Encode()
 }
