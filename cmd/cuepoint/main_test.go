@@ -250,3 +250,19 @@ func TestDevRunsTheEdge(t *testing.T) {
 		}
 	}
 }
+
+func TestStackStatusOfAnEmptyRoot(t *testing.T) {
+	root := t.TempDir()
+	out, stderr, code := runBinary(t, nil, "stack", "status", "--root", root)
+	if code != 3 || !strings.Contains(stderr, "no stack runs") {
+		t.Fatalf("stack status of an empty root: exit %d, %q", code, stderr)
+	}
+	for _, dep := range []string{"kafka", "clickhouse", "cassandra"} {
+		if !strings.Contains(out, dep) || !strings.Contains(out, "not running") {
+			t.Errorf("status does not report %s as not running:\n%s", dep, out)
+		}
+	}
+	if _, _, code := runBinary(t, nil, "stack", "sideways", "--root", root); code != 2 {
+		t.Errorf("unknown stack action: exit %d, want 2", code)
+	}
+}
