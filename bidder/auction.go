@@ -38,6 +38,7 @@ type candidate struct {
 	bucket   uint16
 	level    uint8
 	at       int8
+	tried    bool // offered to the pacer already
 }
 
 // bidOut is one bid of the response.

@@ -212,3 +212,32 @@ func TestDeadline(t *testing.T) {
 	}
 	_ = time.Now
 }
+
+// TestEarlyStopMatchesExhaustiveScan: the auction's early stop (campaigns visited in
+// decreasing value bound) chooses exactly what pricing every candidate chooses.
+func TestEarlyStopMatchesExhaustiveScan(t *testing.T) {
+	cs := benchCampaigns(3000, 7)
+	fast := newTestBidder(t, testConfig(), Deps{}, cs...)
+	slow := newTestBidder(t, testConfig(), Deps{}, cs...)
+	slow.exhaustive = true
+	reqs := []string{
+		string(readFixture(t, "ctv_pod.json")),
+		webVideoReq, interstitialReq, bannerDealReq,
+		`{"id":"r","at":1,"imp":[{"id":"1","banner":{"format":[{"w":300,"h":250},{"w":728,"h":90}]},"bidfloor":3}],"site":{"domain":"x.example","cat":["IAB2"]},"device":{"devicetype":2,"geo":{"country":"USA"}}}`,
+		`{"id":"r","at":2,"imp":[{"id":"1","video":{"mimes":["video/mp4"],"maxduration":30},"bidfloor":12}],"app":{"bundle":"a.b"},"device":{"devicetype":3,"os":"Roku","geo":{"country":"CAN"}}}`,
+	}
+	for i, req := range reqs {
+		_, a, _ := call(t, fast, req)
+		_, b, _ := call(t, slow, req)
+		key := func(r *openrtb2.BidResponse) []string {
+			var out []string
+			for _, bd := range bidsOf(r) {
+				out = append(out, fmt.Sprintf("%s/%s/%s/%s", bd.ImpID, bd.CID, bd.CrID, bd.DealID))
+			}
+			return out
+		}
+		if ka, kb := key(a), key(b); strings.Join(ka, " ") != strings.Join(kb, " ") {
+			t.Errorf("request %d: early stop chose %v, exhaustive scan %v", i, ka, kb)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Bidder struct {
 	signer  *signer
 	replays *replayGuard
 
+	exhaustive  bool // tests: price every candidate (no early stop), the reference for the fast path
 	inflight    atomic.Int64
 	maxInFlight int64
 	bidPrefix   string
@@ -150,10 +152,30 @@ func (b *Bidder) Reload(ctx context.Context) error {
 		}
 		valid = append(valid, c)
 	}
+	if sameCampaigns(b.index.Load(), valid) {
+		return nil // nothing changed: keep the index (and its warm caches)
+	}
 	ix := NewIndex(valid)
 	b.pacer.Prime(ctx, valid, b.now())
 	b.index.Store(ix)
+	b.log.Info("campaigns indexed", "campaigns", ix.Len())
 	return nil
+}
+
+// sameCampaigns reports whether the index holds exactly cs (paused ones aside).
+func sameCampaigns(ix *Index, cs []*Campaign) bool {
+	n := 0
+	for _, c := range cs {
+		if c.Paused {
+			continue
+		}
+		n++
+		old, ok := ix.Campaign(c.ID)
+		if !ok || !reflect.DeepEqual(old, c) {
+			return false
+		}
+	}
+	return n == ix.Len()
 }
 
 // Mount registers the bidder's routes, readiness check and closer on srv, loads the campaigns,

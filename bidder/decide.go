@@ -3,7 +3,6 @@ package bidder
 import (
 	"context"
 	"math"
-	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -270,129 +269,202 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 	if rc.hasViewer {
 		viewer = &rc.viewer
 	}
+	mults := objectiveMultipliers(x, viewer) // the same for every campaign of an objective
 	dynamicPod := imp.Video != nil && imp.Video.PodDur > 0
-	rc.cands = rc.cands[:0]
-	reason := reasonNoMatch
+	protoOK := imp.Video == nil || vast4OK(imp.Video.Protocols, imp.Video.Protocol)
+	if rc.inPod(imp) {
+		rc.excludePod(ix, imp.Video.PodID)
+	}
+	dealTotal := 0
+	if len(a.vals[dimDeal]) > 0 && (a.vals[dimDeal][0] != openMarket || len(a.vals[dimDeal]) > 1) {
+		rc.mask.copyFrom(rc.impRes)
+		rc.mask.and(ix.dealCampaigns)
+		dealTotal = rc.mask.count()
+	}
 	bucket, level, shade := b.shader.Choose(rc.supplyKey ^ uint64(len(a.vals[dimMedia])))
-	rc.impRes.forEach(func(o uint32) bool {
-		e := ix.entries[o]
-		c := e.c
-		if c.FreqCap != nil && rc.overCap.has(o) {
-			reason = reasonFreqCap
-			return true
-		}
-		if rc.podHas(c) {
-			return true
-		}
-		deal := matchDeal(imp, c, b.cfg.Seat)
-		if deal == nil && (len(c.Deals) > 0 || !open) {
-			return true
-		}
-		floor, at := impFloor, rc.req.AT
-		if at == 0 {
-			at = 2 // OpenRTB's default
-		}
-		minPerSec, cur := 0.0, imp.BidFloorCur
-		if imp.Video != nil {
-			minPerSec = imp.Video.MinCPMPerSec
-		}
-		if deal != nil {
-			if deal.BidFloor > 0 {
-				if floor, ok = toUSD(deal.BidFloor, deal.BidFloorCur, b.cfg.FX); !ok {
-					return true
+
+	// scan prices the candidates. Campaigns come in decreasing base CPM (Index orders them so)
+	// and no price exceeds base × the imp's largest multiplier: once the third best price of
+	// each class (open market, deals) is at least the next campaign's bound, no later campaign
+	// can make the top three, and the scan stops. Three, not one, so that a
+	// pacer refusal still has runners-up; if all of them are refused, selectBids rescans fully.
+	scan := func(early bool) (reason string, stopped bool) {
+		rc.cands = rc.cands[:0]
+		reason = reasonNoMatch
+		var topOpen, topDeal [3]int64
+		dealSeen := 0
+		maxMult := mults.max()
+		rc.impRes.forEach(func(o uint32) bool {
+			e := ix.entries[o]
+			c := e.c
+			if early {
+				bound := int64(float64(e.base)*maxMult) + 1
+				if (!open || topOpen[2] >= bound) && (dealSeen == dealTotal || topDeal[2] >= bound) {
+					stopped = true
+					return false
 				}
-				cur = deal.BidFloorCur
 			}
-			if deal.AT != 0 {
-				at = deal.AT
+			if len(c.Deals) > 0 {
+				dealSeen++
 			}
-			if deal.MinCPMPerSec > 0 {
-				minPerSec = deal.MinCPMPerSec
+			if c.FreqCap != nil && rc.overCap.has(o) {
+				reason = reasonFreqCap
+				return true
 			}
-		}
-		value := valueMicros(c, x, viewer)
-		best := -1
-		for i := range c.Creatives {
-			cr := &c.Creatives[i]
-			var dur int64
-			switch {
-			case cr.Type == TypeBanner && imp.Banner != nil:
-				if !bannerFits(imp.Banner, cr) || attrBlocked(imp.Banner.BAttr, cr.Attr) || cr.Interstitial != (imp.Instl == 1) {
-					continue
+			deal := matchDeal(imp, c, b.cfg.Seat)
+			if deal == nil && (len(c.Deals) > 0 || !open) {
+				return true
+			}
+			floor, at := impFloor, rc.req.AT
+			if at == 0 {
+				at = 2 // OpenRTB's default
+			}
+			minPerSec, cur := 0.0, imp.BidFloorCur
+			if imp.Video != nil {
+				minPerSec = imp.Video.MinCPMPerSec
+			}
+			if deal != nil {
+				if deal.BidFloor > 0 {
+					var ok bool
+					if floor, ok = toUSD(deal.BidFloor, deal.BidFloorCur, b.cfg.FX); !ok {
+						return true
+					}
+					cur = deal.BidFloorCur
 				}
-			case cr.Type == TypeVideo && imp.Video != nil:
-				if !videoFits(imp.Video, cr) || attrBlocked(imp.Video.BAttr, cr.Attr) {
-					continue
+				if deal.AT != 0 {
+					at = deal.AT
 				}
-				dur = cr.DurationSec
-			default:
-				continue
+				if deal.MinCPMPerSec > 0 {
+					minPerSec = deal.MinCPMPerSec
+				}
 			}
-			fl := floor
-			if minPerSec > 0 && dur > 0 {
-				perSec, _ := toUSD(minPerSec*float64(dur), cur, b.cfg.FX)
-				fl = max(fl, perSec)
-			}
-			if value < fl {
+			value := valueAt(c, &mults)
+			if value < floor {
 				reason = reasonFloor
-				continue
+				return true
 			}
-			price := value
-			switch at {
-			case 1:
-				price = max(int64(float64(value)*shade), fl)
-			case 3:
-				price = fl
-			}
-			cand := candidate{e: e, cr: cr, deal: deal, usd: price, floorUSD: fl, dur: dur, at: int8(at)}
-			if at == 1 {
-				cand.bucket, cand.level = bucket, level
-			} else {
-				cand.bucket = math.MaxUint16
-			}
-			if dynamicPod {
-				rc.cands = append(rc.cands, cand) // the pod chooses among all creatives
-				continue
-			}
-			if best < 0 || price > rc.cands[best].usd {
+			best := -1
+			for i := range c.Creatives {
+				cr := &c.Creatives[i]
+				var dur int64
+				switch {
+				case cr.Type == TypeBanner && imp.Banner != nil:
+					if !bannerFits(imp.Banner, cr) || attrBlocked(imp.Banner.BAttr, cr.Attr) || cr.Interstitial != (imp.Instl == 1) {
+						continue
+					}
+				case cr.Type == TypeVideo && imp.Video != nil && protoOK:
+					if !videoFits(imp.Video, cr) || attrBlocked(imp.Video.BAttr, cr.Attr) {
+						continue
+					}
+					dur = cr.DurationSec
+				default:
+					continue
+				}
+				fl := floor
+				if minPerSec > 0 && dur > 0 {
+					perSec, _ := toUSD(minPerSec*float64(dur), cur, b.cfg.FX)
+					fl = max(fl, perSec)
+				}
+				if value < fl {
+					reason = reasonFloor
+					continue
+				}
+				price := value
+				switch at {
+				case 1:
+					price = max(int64(float64(value)*shade), fl)
+				case 3:
+					price = fl
+				}
+				cand := candidate{e: e, cr: cr, deal: deal, usd: price, floorUSD: fl, dur: dur, at: int8(at)}
+				if at == 1 {
+					cand.bucket, cand.level = bucket, level
+				} else {
+					cand.bucket = math.MaxUint16
+				}
+				if dynamicPod {
+					rc.cands = append(rc.cands, cand) // the pod chooses among all creatives
+					continue
+				}
 				if best < 0 {
 					best = len(rc.cands)
 					rc.cands = append(rc.cands, cand)
-				} else {
+				} else if price > rc.cands[best].usd {
 					rc.cands[best] = cand
 				}
 			}
-		}
-		if best < 0 && reason == reasonNoMatch && !dynamicPod {
-			reason = reasonFormat
-		}
-		return true
-	})
+			if best >= 0 {
+				if deal != nil {
+					insertTop(&topDeal, rc.cands[best].usd)
+				} else {
+					insertTop(&topOpen, rc.cands[best].usd)
+				}
+			} else if reason == reasonNoMatch && !dynamicPod {
+				reason = reasonFormat
+			}
+			return true
+		})
+		return reason, stopped
+	}
+	reason, stopped := scan(!dynamicPod && !b.exhaustive)
 	if len(rc.cands) == 0 {
 		return reason
 	}
 	if dynamicPod {
 		return b.fillDynamicPod(rc, imp)
 	}
-	slices.SortFunc(rc.cands, func(x, y candidate) int { return int(y.usd - x.usd) })
+	if r := b.selectBids(rc, imp); r != reasonBudget || !stopped {
+		return r
+	}
+	// Every runner-up was refused by the pacer: look at everyone.
+	scan(false)
+	return b.selectBids(rc, imp)
+}
+
+// insertTop keeps the three largest values seen, in decreasing order.
+func insertTop(top *[3]int64, v int64) {
+	switch {
+	case v > top[0]:
+		top[0], top[1], top[2] = v, top[0], top[1]
+	case v > top[1]:
+		top[1], top[2] = v, top[1]
+	case v > top[2]:
+		top[2] = v
+	}
+}
+
+// selectBids commits the best open-market and the best deal candidate the pacer admits: a
+// selection, not a sort; a refusal moves on to the next best.
+func (b *Bidder) selectBids(rc *requestCtx, imp *openrtb2.Imp) string {
 	var haveOpen, haveDeal bool
-	reason = reasonBudget
-	for i := range rc.cands {
-		cd := &rc.cands[i]
-		isDeal := cd.deal != nil
-		if (isDeal && haveDeal) || (!isDeal && haveOpen) || rc.podHas(cd.e.c) {
-			continue
+	reason := reasonBudget
+	inPod := rc.inPod(imp)
+	for {
+		best := -1
+		for i := range rc.cands {
+			cd := &rc.cands[i]
+			if cd.tried || (cd.deal != nil && haveDeal) || (cd.deal == nil && haveOpen) {
+				continue
+			}
+			if best < 0 || cd.usd > rc.cands[best].usd {
+				best = i
+			}
 		}
+		if best < 0 {
+			break
+		}
+		cd := &rc.cands[best]
+		cd.tried = true
 		if !b.commit(rc, imp, cd, slotOf(imp)) {
 			continue
 		}
 		reason = reasonNone
-		if isDeal {
+		if cd.deal != nil {
 			haveDeal = true
 		} else {
 			haveOpen = true
 		}
-		if haveDeal && haveOpen || (rc.inPod(imp)) {
+		if haveDeal && haveOpen || inPod {
 			break
 		}
 	}
@@ -434,7 +506,7 @@ func (b *Bidder) commit(rc *requestCtx, imp *openrtb2.Imp, cd *candidate, slot a
 	rc.bids = append(rc.bids, bidOut{imp: imp, c: *cd, reserved: reserve, slotInPod: slot,
 		bidID: b.bidPrefix + strconv.FormatUint(n, 36)})
 	if rc.inPod(imp) {
-		rc.podUsed = append(rc.podUsed, podUse{pod: imp.Video.PodID, c: cd.e.c})
+		rc.podUsed = append(rc.podUsed, podUse{pod: imp.Video.PodID, c: cd.e.c, ord: cd.e.ord})
 	}
 	return true
 }

@@ -1,6 +1,8 @@
 package bidder
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -239,8 +241,53 @@ var (
 type postings struct {
 	used bool   // some campaign constrains this dimension
 	any  bitset // campaigns with no In set here: they pass whatever the request offers
-	in   map[string][]uint32
-	out  map[string][]uint32
+	in   map[string]*posting
+	out  map[string]*posting
+}
+
+// posting is the campaigns having one value: a sorted list of ordinals when few, a bitmap when
+// the list would cost more to walk than the bitmap's words (one word per 64 campaigns).
+type posting struct {
+	ids  []uint32
+	bits bitset
+}
+
+func (p *posting) orInto(mask bitset) {
+	if p.bits != nil {
+		for i, w := range p.bits {
+			mask[i] |= w
+		}
+		return
+	}
+	for _, o := range p.ids {
+		mask.set(o)
+	}
+}
+
+func (p *posting) clearFrom(mask bitset) {
+	if p.bits != nil {
+		for i, w := range p.bits {
+			mask[i] &^= w
+		}
+		return
+	}
+	for _, o := range p.ids {
+		mask.clear(o)
+	}
+}
+
+// compact turns long lists into bitmaps over n campaigns.
+func compact(m map[string]*posting, n int) {
+	words := (n + 63) / 64
+	for _, p := range m {
+		if len(p.ids) > words/2 {
+			p.bits = newBitset(n)
+			for _, o := range p.ids {
+				p.bits.set(o)
+			}
+			p.ids = nil
+		}
+	}
 }
 
 // Index is an immutable boolean-expression index over campaigns' targeting. Each campaign is a
@@ -258,6 +305,8 @@ type Index struct {
 	byID    map[string]uint32
 	all     bitset
 	capped  bitset // campaigns with a frequency cap
+	// dealCampaigns are the campaigns that bid in deals only.
+	dealCampaigns bitset
 	dims    [numDims]postings
 	// blocks map a campaign attribute to the campaigns that have it, for the request's block
 	// lists: badv (advertiser domains, with parents), bcat (ad categories, with parents), bapp.
@@ -275,6 +324,7 @@ const (
 // entry is one indexed campaign with what the request path derives from it once.
 type entry struct {
 	c     *Campaign
+	base  int64 // BaseCPMMicros: ordinals go by it, decreasing (the auction's early stop relies on it)
 	cp    *compiled
 	ord   uint32
 	capID uint64 // hash of the id, for frequency counters and shading buckets
@@ -283,16 +333,26 @@ type entry struct {
 // NewIndex indexes the campaigns that are not paused. Campaigns must be valid.
 func NewIndex(campaigns []*Campaign) *Index {
 	ix := &Index{byID: make(map[string]uint32, len(campaigns))}
+	seen := make(map[string]bool, len(campaigns))
 	for _, c := range campaigns {
-		if c.Paused {
+		if c.Paused || seen[c.ID] {
 			continue
 		}
-		if _, dup := ix.byID[c.ID]; dup {
-			continue
+		seen[c.ID] = true
+		ix.entries = append(ix.entries, &entry{c: c, cp: compileTargeting(c), base: c.BaseCPMMicros, capID: hashString(c.ID)})
+	}
+	// Ordinals in decreasing base CPM (then id): every value is base × a multiplier that is the
+	// same for all campaigns of an objective on one impression, so the auction visits the most
+	// valuable first and stops when no later campaign can beat what it has.
+	slices.SortStableFunc(ix.entries, func(x, y *entry) int {
+		if x.base != y.base {
+			return cmp.Compare(y.base, x.base)
 		}
-		ord := uint32(len(ix.entries))
-		ix.byID[c.ID] = ord
-		ix.entries = append(ix.entries, &entry{c: c, cp: compileTargeting(c), ord: ord, capID: hashString(c.ID)})
+		return strings.Compare(x.c.ID, y.c.ID)
+	})
+	for i, e := range ix.entries {
+		e.ord = uint32(i)
+		ix.byID[e.c.ID] = e.ord
 	}
 	for i := range ix.blocks {
 		ix.blocks[i] = map[string][]uint32{}
@@ -316,17 +376,28 @@ func NewIndex(campaigns []*Campaign) *Index {
 		}
 	}
 	n := len(ix.entries)
-	ix.all, ix.capped = newBitset(n), newBitset(n)
+	ix.all, ix.capped, ix.dealCampaigns = newBitset(n), newBitset(n), newBitset(n)
 	for i, e := range ix.entries {
 		ix.all.set(uint32(i))
 		if e.c.FreqCap != nil {
 			ix.capped.set(uint32(i))
 		}
+		if len(e.c.Deals) > 0 {
+			ix.dealCampaigns.set(uint32(i))
+		}
 	}
 	for d := range ix.dims {
 		p := &ix.dims[d]
 		p.any = newBitset(n)
-		p.in, p.out = map[string][]uint32{}, map[string][]uint32{}
+		p.in, p.out = map[string]*posting{}, map[string]*posting{}
+		add := func(m map[string]*posting, v string, o uint32) {
+			pl := m[v]
+			if pl == nil {
+				pl = &posting{}
+				m[v] = pl
+			}
+			pl.ids = append(pl.ids, o)
+		}
 		for _, e := range ix.entries {
 			in, out := e.cp.in[d], e.cp.notIn[d]
 			if len(in) == 0 {
@@ -335,13 +406,15 @@ func NewIndex(campaigns []*Campaign) *Index {
 				p.used = true
 			}
 			for _, v := range in {
-				p.in[v] = append(p.in[v], e.ord)
+				add(p.in, v, e.ord)
 			}
 			for _, v := range out {
 				p.used = true
-				p.out[v] = append(p.out[v], e.ord)
+				add(p.out, v, e.ord)
 			}
 		}
+		compact(p.in, n)
+		compact(p.out, n)
 	}
 	return ix
 }
@@ -370,13 +443,13 @@ func (ix *Index) eval(a *Assignment, dims []dim, res, mask bitset) {
 		}
 		mask.copyFrom(p.any)
 		for _, v := range a.vals[d] {
-			for _, o := range p.in[v] {
-				mask.set(o)
+			if pl := p.in[v]; pl != nil {
+				pl.orInto(mask)
 			}
 		}
 		for _, v := range a.vals[d] {
-			for _, o := range p.out[v] {
-				mask.clear(o)
+			if pl := p.out[v]; pl != nil {
+				pl.clearFrom(mask)
 			}
 		}
 		res.and(mask)

@@ -21,27 +21,25 @@ import (
 type podUse struct {
 	pod string
 	c   *Campaign
+	ord uint32
 }
 
-func (rc *requestCtx) inPod(imp *openrtb2.Imp) bool {
-	return imp.Video != nil && imp.Video.PodID != "" && imp.Video.PodDur == 0
-}
-
-// podHas reports whether campaign c, or its advertiser, has a bid in the current imp's pod.
-func (rc *requestCtx) podHas(c *Campaign) bool {
-	if rc.curImp == nil || !rc.inPod(rc.curImp) {
-		return false
-	}
-	pod := rc.curImp.Video.PodID
+// excludePod removes from rc.impRes the campaigns, and the campaigns of the advertisers, that
+// already have a bid in the pod.
+func (rc *requestCtx) excludePod(ix *Index, pod string) {
 	for _, u := range rc.podUsed {
 		if u.pod != pod {
 			continue
 		}
-		if u.c == c || intersects(u.c.ADomain, c.ADomain) {
-			return true
+		rc.impRes.clear(u.ord)
+		for _, d := range u.c.ADomain {
+			ix.block(blockADomain, []string{d}, &rc.asg, rc.impRes)
 		}
 	}
-	return false
+}
+
+func (rc *requestCtx) inPod(imp *openrtb2.Imp) bool {
+	return imp.Video != nil && imp.Video.PodID != "" && imp.Video.PodDur == 0
 }
 
 func gcd(a, b int64) int64 {

@@ -78,25 +78,37 @@ func (m *predictor) contextLift(x impContext) float64 {
 	return sigmoid(m.contextLogit(x)) / m.prior
 }
 
+// multipliers are an impression's value multipliers per objective: [flat, ctr, completion].
+type multipliers [3]float64
+
+// objectiveMultipliers evaluates the models once per impression: every campaign with the same
+// objective shares the multiplier.
+func objectiveMultipliers(x impContext, v *ViewerFeatures) multipliers {
+	var ctr, vcr float64
+	if v != nil {
+		ctr, vcr = v.CTR, v.Completion
+	}
+	return multipliers{
+		1,
+		min(max(ctrModel.contextLift(x)*ctrModel.lift(x, ctr), 0.5), maxMultiplier),
+		min(max(vcrModel.contextLift(x)*vcrModel.lift(x, vcr), 0.5), maxMultiplier),
+	}
+}
+
 // valueMicros is the campaign's value of the impression in USD micros CPM.
 func valueMicros(c *Campaign, x impContext, v *ViewerFeatures) int64 {
-	mult := 1.0
-	var m *predictor
-	var rate float64
+	m := objectiveMultipliers(x, v)
+	return valueAt(c, &m)
+}
+
+// valueAt is the campaign's value under precomputed multipliers.
+func valueAt(c *Campaign, m *multipliers) int64 {
+	mult := m[0]
 	switch c.Objective {
 	case "ctr":
-		m = &ctrModel
-		if v != nil {
-			rate = v.CTR
-		}
+		mult = m[1]
 	case "completion":
-		m = &vcrModel
-		if v != nil {
-			rate = v.Completion
-		}
-	}
-	if m != nil {
-		mult = min(max(m.contextLift(x)*m.lift(x, rate), 0.5), 2.5)
+		mult = m[2]
 	}
 	val := int64(float64(c.BaseCPMMicros) * mult)
 	if c.MaxCPMMicros > 0 && val > c.MaxCPMMicros {
@@ -104,3 +116,9 @@ func valueMicros(c *Campaign, x impContext, v *ViewerFeatures) int64 {
 	}
 	return val
 }
+
+// maxMultiplier bounds every objective's multiplier (see objectiveMultipliers).
+const maxMultiplier = 2.5
+
+// max returns the largest multiplier: base × max() bounds every campaign's value on the imp.
+func (m *multipliers) max() float64 { return max(m[0], m[1], m[2]) }
