@@ -32,7 +32,7 @@ var sharedKeyspace struct {
 }
 
 // cassandraStore opens a Store on the shared Cassandra in this binary's own keyspace.
-func cassandraStore(t *testing.T, tweak ...func(*Config)) *Store {
+func cassandraStore(t testing.TB, tweak ...func(*Config)) *Store {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs Cassandra")
@@ -54,7 +54,7 @@ func cassandraStore(t *testing.T, tweak ...func(*Config)) *Store {
 	return openTestStore(t, hosts, sharedKeyspace.name, tweak...)
 }
 
-func openTestStore(t *testing.T, hosts []string, keyspace string, tweak ...func(*Config)) *Store {
+func openTestStore(t testing.TB, hosts []string, keyspace string, tweak ...func(*Config)) *Store {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Name = "test"
