@@ -43,6 +43,7 @@ var ErrTooLarge = errors.New("safehttp: response body too large")
 // bodies. It is safe for concurrent use.
 type Client struct {
 	c    *fasthttp.Client
+	dl   *fasthttp.Client // streams bodies: Download
 	opts Options
 }
 
@@ -60,7 +61,15 @@ func NewClient(g *Guard, o Options) *Client {
 	if o.MaxConnsPerHost <= 0 {
 		o.MaxConnsPerHost = 64
 	}
-	return &Client{opts: o, c: &fasthttp.Client{
+	dl := &fasthttp.Client{
+		Name:                      o.UserAgent,
+		DialTimeout:               g.DialTimeout,
+		MaxConnsPerHost:           8,
+		MaxIdleConnDuration:       30 * time.Second,
+		MaxIdemponentCallAttempts: 1,
+		StreamResponseBody:        true,
+	}
+	return &Client{opts: o, dl: dl, c: &fasthttp.Client{
 		Name:                          o.UserAgent,
 		DialTimeout:                   g.DialTimeout,
 		MaxConnsPerHost:               o.MaxConnsPerHost,
@@ -169,4 +178,53 @@ func Gunzip(dst, src []byte, max int) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return buf.Bytes(), nil
+}
+
+// Download streams the body of url into w before deadline, following redirects through the
+// guard like Get, refusing bodies larger than max bytes. It returns the bytes written.
+func (c *Client) Download(deadline time.Time, url string, w io.Writer, max int64) (int64, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	cur := url
+	for hop := 0; ; hop++ {
+		req.Reset()
+		resp.Reset()
+		req.SetRequestURI(cur)
+		if s := req.URI().Scheme(); !bytes.Equal(s, []byte("http")) && !bytes.Equal(s, []byte("https")) {
+			return 0, fmt.Errorf("safehttp: %q: only http and https URLs are fetched", cur)
+		}
+		if err := c.dl.DoDeadline(req, resp, deadline); err != nil {
+			return 0, fmt.Errorf("safehttp: GET %s: %w", cur, err)
+		}
+		code := resp.StatusCode()
+		if fasthttp.StatusCodeIsRedirect(code) {
+			loc := resp.Header.Peek(fasthttp.HeaderLocation)
+			_ = resp.CloseBodyStream()
+			if len(loc) == 0 || hop >= c.opts.MaxRedirects {
+				return 0, fmt.Errorf("safehttp: GET %s: bad or too many redirects", url)
+			}
+			u := fasthttp.AcquireURI()
+			req.URI().CopyTo(u)
+			u.UpdateBytes(loc)
+			cur = u.String()
+			fasthttp.ReleaseURI(u)
+			continue
+		}
+		defer resp.CloseBodyStream() //nolint:errcheck // the body is read to the end or abandoned
+		if code != fasthttp.StatusOK {
+			return 0, fmt.Errorf("safehttp: GET %s: status %d", cur, code)
+		}
+		if cl := resp.Header.ContentLength(); cl > 0 && int64(cl) > max {
+			return 0, fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, cur, cl, max)
+		}
+		n, err := io.Copy(w, io.LimitReader(resp.BodyStream(), max+1))
+		if err != nil {
+			return n, fmt.Errorf("safehttp: GET %s: %w", cur, err)
+		}
+		if n > max {
+			return n, fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, cur, max)
+		}
+		return n, nil
+	}
 }
