@@ -40,11 +40,11 @@ func FindTools() (Tools, error) {
 
 // Probe is what ffprobe says about a source file.
 type Probe struct {
-	Duration time.Duration
-	Width    int
-	Height   int
-	HasVideo bool
-	HasAudio bool
+	Duration   time.Duration
+	Width      int
+	Height     int
+	HasVideo   bool
+	HasAudio   bool
 	VideoCodec string
 }
 
