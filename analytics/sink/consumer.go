@@ -10,7 +10,8 @@ import (
 	"github.com/cuepoint/cuepoint/analytics/events"
 )
 
-// maxPoll bounds the records taken per poll, so the loop checks its deadline often.
+// maxPoll bounds the records taken per poll, so that the loop checks often whether a flush
+// is due: a table's flush holds at most BatchRows+min(maxPoll, BatchRows)-1 rows.
 const maxPoll = 10_000
 
 // kafkaOptions configures the consumer: a group member with manual commits, rebalances gated
@@ -82,7 +83,7 @@ func (s *Sink) poll(ctx context.Context, cl *kgo.Client, acc *accumulator, in *i
 		if !deadline.IsZero() {
 			pctx, cancel = context.WithDeadline(ctx, deadline)
 		}
-		fetches := cl.PollRecords(pctx, maxPoll)
+		fetches := cl.PollRecords(pctx, min(maxPoll, s.cfg.BatchRows))
 		cancel()
 		if fetches.IsClientClosed() {
 			return

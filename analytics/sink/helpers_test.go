@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,8 @@ func TestMain(m *testing.M) { stacktest.Main(m) }
 
 const testPartitions = 4
 
+var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
+
 // env is one test's world: a Kafka with the event topics under a prefix of the test's own, a
 // migrated database of its own, and a producer.
 type env struct {
@@ -39,7 +42,7 @@ type env struct {
 
 func newEnv(t *testing.T, chAddr string) *env {
 	t.Helper()
-	name := strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
+	name := strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_"), "_")
 	e := &env{
 		t:       t,
 		brokers: stacktest.Kafka(t),
@@ -194,7 +197,7 @@ func (e *env) start(cfg Config, hk hooks) *running {
 // counts returns the rows and the distinct event ids of a raw table.
 func (e *env) counts(f events.Family) (rows, ids uint64) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	q := fmt.Sprintf("SELECT count(), uniqExact(id) FROM %s.%s", e.db, schema.RawTable(f))
 	if err := e.conn.QueryRow(ctx, q).Scan(&rows, &ids); err != nil {

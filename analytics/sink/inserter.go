@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -36,7 +37,7 @@ type inserter struct {
 	current    *flush // being stored
 	attempting bool   // an attempt of current is running
 	closed     bool
-	crashed    bool // a test hook simulated a crash: store nothing more
+	crashed    atomic.Bool // a test hook simulated a crash: store nothing more
 	state      map[tp]*partState
 }
 
@@ -115,7 +116,7 @@ func (in *inserter) run(ctx context.Context) {
 		for in.next == nil && !in.closed {
 			in.cond.Wait()
 		}
-		if in.next == nil || in.crashed {
+		if in.next == nil || in.crashed.Load() {
 			in.mu.Unlock()
 			return
 		}
@@ -148,15 +149,15 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 		in.mu.Unlock()
 
 		err := in.attempt(ctx, f)
-		if errors.Is(err, errCrashed) {
-			return
-		}
 
 		in.mu.Lock()
 		in.attempting = false
 		in.cond.Broadcast()
 		in.mu.Unlock()
 
+		if errors.Is(err, errCrashed) {
+			return
+		}
 		if err == nil {
 			in.s.chUp(nil)
 			in.s.m.flushes.Inc()
@@ -223,7 +224,7 @@ func (in *inserter) attempt(ctx context.Context, f *flush) error {
 		}
 	}
 	if h := in.s.hooks.afterInsert; h != nil && h() {
-		in.crashed = true
+		in.crashed.Store(true)
 		return errCrashed
 	}
 	if !f.deadDone {

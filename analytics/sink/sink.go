@@ -140,7 +140,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	// Drain: hand over what was read, let the inserter finish, bounded.
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.InsertTimeout)
 	defer cancel()
-	if in.waitIdle(drainCtx) {
+	if !in.crashed.Load() && in.waitIdle(drainCtx) {
 		acc.mu.Lock()
 		f := acc.take()
 		acc.mu.Unlock()
