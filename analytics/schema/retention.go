@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -50,6 +51,8 @@ func (r Retention) Validate() error {
 	return nil
 }
 
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Dropped is one partition DropExpired dropped.
 type Dropped struct {
 	Table       string
@@ -63,6 +66,9 @@ type Dropped struct {
 func DropExpired(ctx context.Context, conn driver.Conn, database string, r Retention, now time.Time) ([]Dropped, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if !identRE.MatchString(database) {
+		return nil, fmt.Errorf("retention: database %q is not an identifier", database)
 	}
 	kinds := make(map[string]Kind, len(Tables))
 	for _, t := range Tables {

@@ -1,0 +1,211 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/cuepoint/cuepoint/analytics/events"
+	"github.com/cuepoint/cuepoint/internal/db"
+	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
+)
+
+func TestMain(m *testing.M) { stacktest.Main(m) }
+
+// newDatabase returns a connection and the name of an empty database of the test's own on
+// the test ClickHouse, with the schema applied.
+func newDatabase(t *testing.T) (driver.Conn, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := db.OpenClickHouse(ctx, stacktest.ClickHouse(t), db.ClickHouseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_")) + "_" + events.NewID()[20:]
+	apply(t, ctx, conn, name)
+	return conn, name
+}
+
+// apply runs every statement of the schema. (migrate.ClickHouse records versions on top; the
+// statements themselves are what must parse on the server and be idempotent.)
+func apply(t *testing.T, ctx context.Context, conn driver.Conn, database string) {
+	t.Helper()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ClickHouse(database) {
+		if m.UpFunc != nil {
+			t.Fatalf("migration %d uses UpFunc; apply it with the server version", m.Version)
+		}
+		for i, stmt := range m.Up {
+			if err := conn.Exec(ctx, stmt); err != nil {
+				t.Fatalf("migration %d (%s) statement %d: %v\n%s", m.Version, m.Name, i+1, err, stmt)
+			}
+		}
+	}
+}
+
+// The schema applies to the real server, twice (every statement is idempotent), and creates
+// every table of Tables.
+func TestAppliesAndIsIdempotent(t *testing.T) {
+	conn, database := newDatabase(t)
+	ctx := context.Background()
+	apply(t, ctx, conn, database)
+	have := map[string]bool{}
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ?", database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		have[n] = true
+	}
+	rows.Close()
+	for _, tb := range Tables {
+		if !have[tb.Name] {
+			t.Errorf("table %s (%s) missing", tb.Name, tb.Kind)
+		}
+	}
+}
+
+// Statements stay within what ClickHouse 18.16 and current ClickHouse both accept.
+func TestPortableSyntax(t *testing.T) {
+	forbidden := []string{"LowCardinality", "TTL", "CODEC", "DateTime64", "Map(", "JSON", "Nullable(", "SETTINGS allow_"}
+	versions := map[int]bool{}
+	for _, m := range ClickHouse("db") {
+		if versions[m.Version] {
+			t.Errorf("version %d twice", m.Version)
+		}
+		versions[m.Version] = true
+		for _, stmt := range m.Up {
+			for _, f := range forbidden {
+				if strings.Contains(stmt, f) {
+					t.Errorf("migration %d uses %s:\n%s", m.Version, f, stmt)
+				}
+			}
+			if !strings.Contains(stmt, "IF NOT EXISTS") {
+				t.Errorf("migration %d has a statement that is not idempotent:\n%s", m.Version, stmt)
+			}
+		}
+	}
+}
+
+// No view aliases an aggregate with the name of a column of its source table: ClickHouse
+// 18.16 then resolves the name to the aggregate in the wrong places.
+func TestNoAggregateAliasedAsASourceColumn(t *testing.T) {
+	conn, database := newDatabase(t)
+	ctx := context.Background()
+	aggAlias := regexp.MustCompile(`(?i)\b(?:count|sum|avg|min|max|quantiles?|uniq)\w*\([^)]*\)(?:\([^)]*\))?\s+AS\s+(\w+)`)
+	from := regexp.MustCompile(`FROM \{db\}\.(\w+)`)
+	checked := 0
+	for _, r := range rollups {
+		for _, v := range r.views {
+			src := from.FindStringSubmatch(v)[1]
+			cols := columns(t, ctx, conn, database, src)
+			for _, m := range aggAlias.FindAllStringSubmatch(v, -1) {
+				checked++
+				if cols[m[1]] {
+					t.Errorf("%s: aggregate aliased %q, a column of %s", r.name, m[1], src)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("found only %d aggregate aliases: the pattern no longer matches the views", checked)
+	}
+}
+
+func columns(t *testing.T, ctx context.Context, conn driver.Conn, database, table string) map[string]bool {
+	t.Helper()
+	rows, err := conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", database, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = true
+	}
+	if len(out) == 0 {
+		t.Fatalf("table %s.%s has no columns", database, table)
+	}
+	return out
+}
+
+// Retention drops exactly the partitions whose newest row is older than the limit of their
+// table's kind, in raw tables, both rollups and the ledger, and nothing else.
+func TestDropExpired(t *testing.T) {
+	conn, database := newDatabase(t)
+	ctx := context.Background()
+	now := time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC)
+	day := func(d int) string { return now.AddDate(0, 0, -d).Format("2006-01-02 15:04:05") }
+	exec := func(q string) {
+		t.Helper()
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// Raw bids (and through the views, bids_1m and bids_1h) 1, 10, 40 and 100 days old.
+	for _, d := range []int{1, 10, 40, 100} {
+		exec(fmt.Sprintf("INSERT INTO %s.bids (time, id, type, exchange) SELECT toDateTime('%s'), 'x', 'bid_request', 'e'", database, day(d)))
+		exec(fmt.Sprintf("INSERT INTO %s.sink_batches (written_at, topic) SELECT toDateTime('%s'), 't'", database, day(d)))
+	}
+	r := Retention{RawDays: 30, MinuteDays: 60, HourDays: 365, LedgerDays: 7}
+	dropped, err := DropExpired(ctx, conn, database, r, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, d := range dropped {
+		got[d.Table]++
+	}
+	want := map[string]int{"bids": 2, "bids_1m": 1, "sink_batches": 3}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("dropped %v, want %v (partitions per table)", got, want)
+	}
+	count := func(table string) (n uint64) {
+		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.%s", database, table)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for table, n := range map[string]uint64{"bids": 2, "bids_1m": 3, "bids_1h": 4, "sink_batches": 1} {
+		if got := count(table); got != n {
+			t.Errorf("%s: %d rows left, want %d", table, got, n)
+		}
+	}
+	// Running it again drops nothing more.
+	if dropped, err := DropExpired(ctx, conn, database, r, now); err != nil || len(dropped) != 0 {
+		t.Errorf("second run dropped %v, %v", dropped, err)
+	}
+}
+
+func TestRetentionValidate(t *testing.T) {
+	for _, c := range []struct {
+		r  Retention
+		ok bool
+	}{
+		{DefaultRetention, true},
+		{Retention{}, true},
+		{Retention{RawDays: -1}, false},
+		{Retention{LedgerDays: 1}, false},
+	} {
+		if err := c.r.Validate(); (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.r, err)
+		}
+	}
+}
