@@ -21,7 +21,7 @@ func TestDeadLetters(t *testing.T) {
 	oversized := `{"v":1,"type":"win","pad":"` + strings.Repeat("x", events.MaxSize) + `"}`
 	bad := map[string]events.Reason{
 		`not json`: events.ReasonSyntax,
-		`{"v":2,"type":"win","id":"a","time":"2025-01-01T00:00:00Z","service":"bidder"}`: events.ReasonVersion,
+		`{"v":2,"type":"win","id":"a","time":"2025-01-01T00:00:00Z","service":"bidder"}`:   events.ReasonVersion,
 		`{"v":1,"type":"click","id":"a","time":"2025-01-01T00:00:00Z","service":"bidder"}`: events.ReasonUnknownType,
 		`{"v":1,"type":"win","id":"a","time":"2025-01-01T00:00:00Z","service":"bidder"}`:   events.ReasonInvalid,
 		oversized: events.ReasonTooLarge,
