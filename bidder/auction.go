@@ -85,11 +85,9 @@ func bannerFits(b *openrtb2.Banner, cr *Creative) bool {
 	return false
 }
 
-// videoFits reports whether a video creative fits the imp's video object.
+// videoFits reports whether a video creative fits the imp's video object (its protocols
+// checked once per imp with vast4OK).
 func videoFits(v *openrtb2.Video, cr *Creative) bool {
-	if !vast4OK(v.Protocols, v.Protocol) {
-		return false
-	}
 	if len(v.RqdDurs) > 0 {
 		if !slices.Contains(v.RqdDurs, cr.DurationSec) {
 			return false

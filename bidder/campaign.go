@@ -181,7 +181,12 @@ func (c *Campaign) Validate() error {
 	return errors.Join(errs...)
 }
 
+// isHTTPURL accepts absolute http(s) URLs made only of characters RFC 3986 allows (what the
+// VAST XSD's anyURI and every player accept): percent-encode the rest.
 func isHTTPURL(s string) bool {
+	if strings.ContainsAny(s, " <>\"{}|\\^`[]") || strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return false
+	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -282,6 +282,33 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		dealTotal = rc.mask.count()
 	}
 	bucket, level, shade := b.shader.Choose(rc.supplyKey ^ uint64(len(a.vals[dimMedia])))
+	openAT := rc.req.AT
+	openFloorMax := impFloor // the highest floor an open-market bid on this imp can face
+	if v := imp.Video; v != nil && v.MinCPMPerSec > 0 {
+		maxDur := v.MaxDuration
+		for _, d := range v.RqdDurs {
+			maxDur = max(maxDur, d)
+		}
+		if maxDur == 0 {
+			maxDur = 600
+		}
+		perSec, _ := toUSD(v.MinCPMPerSec*float64(maxDur), imp.BidFloorCur, b.cfg.FX)
+		openFloorMax = max(openFloorMax, perSec)
+	}
+	// The same bound for deal bids, when every deal of the imp is a first-price auction.
+	dealFirstPrice, dealFloorMax := true, openFloorMax
+	if imp.PMP != nil {
+		for i := range imp.PMP.Deals {
+			d := &imp.PMP.Deals[i]
+			at := d.AT
+			if at == 0 {
+				at = rc.req.AT
+			}
+			fl, ok := toUSD(d.BidFloor, d.BidFloorCur, b.cfg.FX)
+			dealFirstPrice = dealFirstPrice && at == 1 && ok && d.MinCPMPerSec == 0
+			dealFloorMax = max(dealFloorMax, fl)
+		}
+	}
 
 	// scan prices the candidates. Campaigns come in decreasing base CPM (Index orders them so)
 	// and no price exceeds base × the imp's largest multiplier: once the third best price of
@@ -298,8 +325,17 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 			e := ix.entries[o]
 			c := e.c
 			if early {
-				bound := int64(float64(e.base)*maxMult) + 1
-				if (!open || topOpen[2] >= bound) && (dealSeen == dealTotal || topDeal[2] >= bound) {
+				bound := int64(float64(e.base)*maxMult) + 1 // ≥ the value of this and every later campaign
+				openBound := bound
+				if openAT == 1 {
+					// A first-price open bid is max(value × shade, floor) with floor ≤ value.
+					openBound = max(int64(float64(bound)*shade)+1, min(bound, openFloorMax))
+				}
+				dealBound := bound
+				if dealFirstPrice {
+					dealBound = max(int64(float64(bound)*shade)+1, min(bound, dealFloorMax))
+				}
+				if (!open || topOpen[2] >= openBound) && (dealSeen == dealTotal || topDeal[2] >= dealBound) {
 					stopped = true
 					return false
 				}

@@ -133,8 +133,19 @@ func appendXMLAttr(dst []byte, s string) []byte {
 	return dst
 }
 
-// appendCDATA appends s for a CDATA section, splitting any "]]>" it contains.
+// appendCDATA appends s for a CDATA section, splitting any "]]>" it contains and dropping
+// control characters XML 1.0 forbids. URLs, the usual content, are appended in one piece.
 func appendCDATA(dst []byte, s string) []byte {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == ']' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return append(dst, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == ']' && i+2 < len(s) && s[i+1] == ']' && s[i+2] == '>' {
 			dst = append(dst, "]]]]><![CDATA[>"...)
