@@ -1,6 +1,9 @@
 package featurestore
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Entity type names of the Default registry.
 const (
@@ -140,3 +143,18 @@ var Default = MustRegistry(
 
 // ViewerCampaignID is the entity id of the (viewer, campaign) pair.
 func ViewerCampaignID(viewer, campaign string) string { return viewer + "|" + campaign }
+
+// Decay returns a popularity score that was score at asOf, decayed to now with
+// PopularityHalfLife (the popularity view stores the score as of its last event).
+func Decay(score float64, asOf, now time.Time) float64 {
+	dt := now.Sub(asOf)
+	if dt <= 0 {
+		return score
+	}
+	return score * math.Exp2(-float64(dt)/float64(PopularityHalfLife))
+}
+
+// Popularity is an item's popularity view decayed to now.
+func Popularity(v Values, now time.Time) float64 {
+	return Decay(v.Float("score"), time.UnixMilli(v.Int("as_of_ms")), now)
+}

@@ -20,7 +20,7 @@ import (
 // Every field says its own length, so a reader skips tags it does not know (a feature added
 // by a newer binary) and a field whose wire no longer matches its feature's kind is ignored
 // (the feature's default is served). Feature tags start at 1; tag 0 carries the watermark of
-// the stream updater: uvarint(n) n × (uvarint(len) source, uvarint(next offset)).
+// the stream updater: uvarint(n) n × (uvarint(len) source, uvarint(next offset), varint(time ms)).
 const (
 	formatV1 = 0x01
 
@@ -200,9 +200,36 @@ func appendList(dst []byte, tag uint32, items []string) []byte {
 }
 
 // Watermark is the stream updater's exactly-once bookkeeping stored with a stream view's
-// value: for each source (a topic partition, e.g. "cuepoint.playback/3"), the offset of the
-// next event not yet applied to this value.
-type Watermark map[string]int64
+// value: for each source (a topic partition, e.g. "cuepoint.playback/3"), the mark of what has
+// been applied to this value.
+type Watermark map[string]Mark
+
+// Mark is what of one source has been applied: every record with an offset below Next and a
+// timestamp not after Time (Unix ms, the latest applied). A replayed record satisfies both
+// and is skipped; a record of a log that was reset (offsets from 0 again) is newer than Time
+// and is applied.
+type Mark struct {
+	Next int64
+	Time int64
+}
+
+// Applied reports whether the record (offset, timestamp in Unix ms) of the source is already
+// in the value.
+func (w Watermark) Applied(source string, offset, timeMs int64) bool {
+	m, ok := w[source]
+	return ok && offset < m.Next && timeMs <= m.Time
+}
+
+// Advance records that the record (offset, timestamp) of the source is now applied.
+func (w Watermark) Advance(source string, offset, timeMs int64) {
+	m := w[source]
+	if offset+1 > m.Next || timeMs > m.Time {
+		// After a log reset offsets restart: the newest record defines the mark.
+		m.Next = offset + 1
+	}
+	m.Time = max(m.Time, timeMs)
+	w[source] = m
+}
 
 func appendWatermark(dst []byte, w Watermark) []byte {
 	if len(w) == 0 {
@@ -218,7 +245,8 @@ func appendWatermark(dst []byte, w Watermark) []byte {
 	for _, k := range keys {
 		body = binary.AppendUvarint(body, uint64(len(k)))
 		body = append(body, k...)
-		body = binary.AppendUvarint(body, uint64(w[k]))
+		body = binary.AppendUvarint(body, uint64(max(w[k].Next, 0)))
+		body = binary.AppendVarint(body, w[k].Time)
 	}
 	dst = binary.AppendUvarint(appendKey(dst, 0, wireBytes), uint64(len(body)))
 	return append(dst, body...)
@@ -238,12 +266,17 @@ func decodeWatermark(b []byte) (Watermark, error) {
 		}
 		src := string(b[lm : lm+int(l)])
 		b = b[lm+int(l):]
-		off, om := binary.Uvarint(b)
-		if om <= 0 || off > math.MaxInt64 {
+		next, om := binary.Uvarint(b)
+		if om <= 0 || next > math.MaxInt64 {
 			return nil, errCorrupt
 		}
 		b = b[om:]
-		w[src] = int64(off)
+		t, tm := binary.Varint(b)
+		if tm <= 0 {
+			return nil, errCorrupt
+		}
+		b = b[tm:]
+		w[src] = Mark{Next: int64(next), Time: t}
 	}
 	if len(b) != 0 {
 		return nil, errCorrupt

@@ -12,7 +12,7 @@ import (
 
 func FuzzStoredValue(f *testing.F) {
 	v, _ := Default.View(EntityUser, ViewRecent)
-	good, _ := v.Encode(Fields{"items": []string{"a", "b"}, "watch_count": int64(3)}, Watermark{"cuepoint.playback/0": 17})
+	good, _ := v.Encode(Fields{"items": []string{"a", "b"}, "watch_count": int64(3)}, Watermark{"cuepoint.playback/0": {Next: 17, Time: 1767225600000}})
 	f.Add(good)
 	f.Add([]byte{formatV1})
 	f.Add([]byte{formatV1, 0x0b, 0xff, 0xff, 0xff, 0xff, 0x0f})

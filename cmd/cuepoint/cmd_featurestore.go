@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cuepoint/cuepoint/featurestore"
+	"github.com/cuepoint/cuepoint/featurestore/stream"
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/internal/logging"
 	"github.com/cuepoint/cuepoint/internal/server"
@@ -50,6 +51,7 @@ See docs/features.md.`)
 	adminToken := fs.String("admin-token", "", "bearer token required by PUT and DELETE (empty: writes are refused)")
 	doMigrate := fs.Bool("migrate", false, "apply the featurestore schema before serving (production runs `cuepoint migrate`)")
 	seed := fs.Bool("seed", false, "write the demo features before serving (development)")
+	updates := fs.Bool("stream", true, "keep the stream views current from the analytics topics (--kafka-brokers)")
 	cfg := featurestore.Flags(fs)
 	newLog := logging.Flags(fs)
 	fs.Check(func() error { return server.ValidateAdminToken(*adminToken) })
@@ -70,12 +72,46 @@ See docs/features.md.`)
 	srv := server.New("featurestore", *addr, server.WithLogger(log), server.WithAdminToken(*adminToken))
 	featurestore.NewAPI(store).Mount(srv)
 	srv.OnClose("featurestore", func(context.Context) error { return store.Close() })
+	if *updates {
+		if err := startStreamUpdater(ctx, srv, store, p.kafka(), log); err != nil {
+			_ = store.Close()
+			return err
+		}
+	}
 	return server.Run(ctx, log, srv)
+}
+
+// startStreamUpdater runs the stream updater until the server closes; it stops before the
+// store does (closers run in reverse order of registration).
+func startStreamUpdater(ctx context.Context, srv *server.Server, store *featurestore.Store, brokers []string, log *slog.Logger) error {
+	u, err := stream.New(store, stream.Config{Brokers: brokers}, log)
+	if err != nil {
+		return err
+	}
+	uctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := u.Run(uctx); err != nil {
+			log.Error("feature stream updater stopped", "err", err)
+		}
+	}()
+	srv.OnClose("featurestore-stream", func(c context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-c.Done():
+			return c.Err()
+		}
+	})
+	return nil
 }
 
 // startDevFeaturestore runs the featurestore in `cuepoint dev`: on the embedded Cassandra,
 // schema applied (idempotent), demo features seeded with an old event time, so anything
-// written through the API or a stream since wins over them and survives restarts.
+// written through the API or a stream since wins over them and survives restarts, and the
+// stream updater reading the embedded Kafka.
 func startDevFeaturestore(ctx context.Context, env *devEnv) (*server.Server, error) {
 	store, err := featurestore.Open(ctx, storeConfig(env.platform, featurestore.DefaultConfig(), env.cassandra), env.log, true)
 	if err != nil {
@@ -88,6 +124,10 @@ func startDevFeaturestore(ctx context.Context, env *devEnv) (*server.Server, err
 	srv := server.New("featurestore", env.addr(8086), server.WithLogger(env.log), server.WithAdminToken(env.adminToken))
 	featurestore.NewAPI(store).Mount(srv)
 	srv.OnClose("featurestore", func(context.Context) error { return store.Close() })
+	if err := startStreamUpdater(ctx, srv, store, env.kafka, env.log); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	return srv, nil
 }
 
