@@ -19,18 +19,21 @@ const AssetVersion = 1
 // Asset describes a packaged asset; the packager writes it as asset.json beside master.m3u8 and
 // the origin lists it in GET /v1/assets.
 type Asset struct {
-	Version         int             `json:"version"`
-	Source          string          `json:"source"` // input file name
-	Duration        Duration        `json:"duration"`
-	SegmentDuration Duration        `json:"segment_duration"`
-	Segments        int             `json:"segments"` // per rendition (all have the same count)
-	Container       Container       `json:"container"`
-	Master          string          `json:"master"` // "master.m3u8"
-	Renditions      []RenditionInfo `json:"renditions"`
-	Audio           AudioInfo       `json:"audio"`
-	Ladder          Ladder          `json:"ladder"`
-	PackagedAt      time.Time       `json:"packaged_at"`
-	PackagingTime   Duration        `json:"packaging_time"`
+	Version         int       `json:"version"`
+	Source          string    `json:"source"` // input file name
+	Duration        Duration  `json:"duration"`
+	SegmentDuration Duration  `json:"segment_duration"`
+	Segments        int       `json:"segments"` // per rendition (all have the same count)
+	Container       Container `json:"container"`
+	Master          string    `json:"master"` // "master.m3u8"
+	// StartPTS is the presentation timestamp (90 kHz) at which the first video segment starts:
+	// a live channel looping the asset puts it in the SCTE-35 cues' pts_time.
+	StartPTS      uint64          `json:"start_pts"`
+	Renditions    []RenditionInfo `json:"renditions"`
+	Audio         AudioInfo       `json:"audio"`
+	Ladder        Ladder          `json:"ladder"`
+	PackagedAt    time.Time       `json:"packaged_at"`
+	PackagingTime Duration        `json:"packaging_time"`
 }
 
 // RenditionInfo is a packaged video rendition with its measured bitrates.

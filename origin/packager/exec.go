@@ -98,6 +98,7 @@ func (t *tailBuffer) String() string {
 // Media is what ffprobe says about a file.
 type Media struct {
 	Duration time.Duration
+	Start    time.Duration // start_time: the first presentation timestamp
 	Video    bool
 	Audio    bool
 	Width    int
@@ -110,7 +111,7 @@ func (t Tools) Probe(ctx context.Context, path string) (Media, error) {
 		return Media{}, err
 	}
 	out, err := exec.CommandContext(ctx, t.ffprobe(), "-v", "error", "-of", "json",
-		"-show_entries", "format=duration:stream=codec_type,width,height", path).Output()
+		"-show_entries", "format=duration,start_time:stream=codec_type,width,height", path).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -120,7 +121,8 @@ func (t Tools) Probe(ctx context.Context, path string) (Media, error) {
 	}
 	var doc struct {
 		Format struct {
-			Duration string `json:"duration"`
+			Duration  string `json:"duration"`
+			StartTime string `json:"start_time"`
 		} `json:"format"`
 		Streams []struct {
 			CodecType string `json:"codec_type"`
@@ -134,6 +136,9 @@ func (t Tools) Probe(ctx context.Context, path string) (Media, error) {
 	var m Media
 	if secs, err := strconv.ParseFloat(doc.Format.Duration, 64); err == nil {
 		m.Duration = time.Duration(secs * float64(time.Second))
+	}
+	if secs, err := strconv.ParseFloat(doc.Format.StartTime, 64); err == nil && secs >= 0 {
+		m.Start = time.Duration(secs*1e6) * time.Microsecond
 	}
 	for _, s := range doc.Streams {
 		switch s.CodecType {

@@ -92,6 +92,9 @@ func Package(ctx context.Context, in, out string, o Options) (Asset, error) {
 	if err != nil {
 		return Asset{}, err
 	}
+	if m, err := o.Tools.Probe(ctx, filepath.Join(stage, l.Renditions[0].Name, playlistName)); err == nil {
+		a.StartPTS = uint64(m.Start * 90_000 / time.Second)
+	}
 	a.Source = filepath.Base(in)
 	a.PackagedAt = time.Now().UTC().Truncate(time.Second)
 	a.PackagingTime = Duration(time.Since(began).Round(time.Millisecond))
