@@ -1,0 +1,13 @@
+package catalog_test
+
+import (
+	"time"
+
+	"github.com/gocql/gocql"
+
+	"github.com/cuepoint/cuepoint/internal/db"
+)
+
+func openCassandra(hosts []string) (*gocql.Session, error) {
+	return db.OpenCassandra(hosts, db.CassandraOptions{Timeout: 20 * time.Second, Consistency: gocql.LocalQuorum})
+}
