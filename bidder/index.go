@@ -307,7 +307,7 @@ type Index struct {
 	capped  bitset // campaigns with a frequency cap
 	// dealCampaigns are the campaigns that bid in deals only.
 	dealCampaigns bitset
-	dims    [numDims]postings
+	dims          [numDims]postings
 	// blocks map a campaign attribute to the campaigns that have it, for the request's block
 	// lists: badv (advertiser domains, with parents), bcat (ad categories, with parents), bapp.
 	blocks [numBlocks]map[string][]uint32

@@ -1,13 +1,12 @@
 package bidder
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/valyala/fasthttp"
 
 	"github.com/cuepoint/cuepoint/internal/server"
@@ -122,5 +121,3 @@ func (b *Bidder) invalid(ctx *fasthttp.RequestCtx, code int, msg string) {
 	ctx.SetContentType("text/plain; charset=utf-8")
 	ctx.SetBodyString(msg + "\n")
 }
-
-var _ = bytes.MinRead

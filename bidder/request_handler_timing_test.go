@@ -91,7 +91,7 @@ func jsonFloor(ctx *fasthttp.RequestCtx) {
 	}
 	resp := fixedBid
 	resp.ID = req.ID
-	out, err := json.MarshalNoEscape(&resp)
+	out, err := json.MarshalWithOption(&resp, json.DisableHTMLEscape())
 	if err != nil {
 		ctx.SetStatusCode(500)
 		return
