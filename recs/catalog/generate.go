@@ -96,7 +96,7 @@ func generateItem(rng *rand.Rand, i int, now time.Time) Item {
 	it.Added = it.Added.Truncate(time.Second)
 	switch p := rng.IntN(100); {
 	case p < 2: // license ended in the last month
-		it.Until = now.Add(-time.Duration(1+rng.Int64N(int64(30*24*time.Hour)))).Truncate(time.Second)
+		it.Until = now.Add(-time.Duration(1 + rng.Int64N(int64(30*24*time.Hour)))).Truncate(time.Second)
 		if !it.Until.After(it.Added) {
 			it.Until = time.Time{}
 		}
@@ -112,8 +112,10 @@ func generateItem(rng *rand.Rand, i int, now time.Time) Item {
 	return it
 }
 
-func isKids(g string) bool   { return g == "kids" || g == "animation" }
-func kidsSafe(g string) bool { return g == "kids" || g == "animation" || g == "comedy" || g == "documentary" }
+func isKids(g string) bool { return g == "kids" || g == "animation" }
+func kidsSafe(g string) bool {
+	return g == "kids" || g == "animation" || g == "comedy" || g == "documentary"
+}
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
