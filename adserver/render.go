@@ -99,6 +99,9 @@ func (a *AdServer) Document(d *Decision) *vast.Document {
 		cr := vast.Creative{ID: ad.CreativeID, AdID: ad.CampaignID, Sequence: 1, Linear: lin}
 		if m := ad.Media; m != nil {
 			lin.MediaFiles = append(lin.MediaFiles, m.Renditions...)
+			if m.Audio.URL != "" {
+				lin.MediaFiles = append(lin.MediaFiles, m.Audio)
+			}
 			if m.Master.URL != "" {
 				lin.MediaFiles = append(lin.MediaFiles, m.Master)
 			}

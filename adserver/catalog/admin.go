@@ -82,7 +82,7 @@ func (c *Catalog) adminPut(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	cr.ID = server.Param(ctx, "id")
-	cr.Status, cr.Renditions, cr.MediaHash, cr.Ladder, cr.Master = "", nil, "", "", "" // the catalog's to set
+	cr.Status, cr.Renditions, cr.Audio, cr.MediaHash, cr.Ladder, cr.Master = "", nil, nil, "", "", "" // the catalog's to set
 	out, err := c.PutCreative(ctx, cr)
 	if err != nil {
 		fail(ctx, 400, "creative: "+err.Error())

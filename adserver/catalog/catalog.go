@@ -185,6 +185,10 @@ func (c *Catalog) mediaOf(cr *Creative) *Media {
 			Codec: r.Codecs(), Bitrate: r.VideoKbps + r.AudioKbps, MediaType: "2D", URL: u(r.Playlist),
 		})
 	}
+	if a := cr.Audio; a != nil {
+		m.Audio = vast.MediaFile{ID: a.Name, Delivery: "streaming", Type: "application/x-mpegURL", Codec: "mp4a.40.2",
+			Bitrate: a.Kbps, URL: u(a.Playlist)}
+	}
 	if len(cr.Renditions) > 0 {
 		top := cr.Renditions[0]
 		m.Master = vast.MediaFile{ID: "master", Delivery: "streaming", Type: "application/x-mpegURL",
@@ -286,7 +290,7 @@ func (c *Catalog) Done(j condition.Job, out condition.Output, err error) {
 		cr.Status, cr.Error = stateFailed, clip(err.Error(), 1024)
 	} else {
 		cr.Status, cr.Error = stateReady, ""
-		cr.MediaHash, cr.Ladder, cr.Renditions, cr.Master = out.MediaHash, out.Ladder, out.Renditions, out.Master
+		cr.MediaHash, cr.Ladder, cr.Renditions, cr.Audio, cr.Master = out.MediaHash, out.Ladder, out.Renditions, out.Audio, out.Master
 		cr.SourceFile, cr.SourceSize, cr.Width, cr.Height = out.Source, out.SourceSize, out.Width, out.Height
 		cr.ConditionedMS = out.Duration.Milliseconds()
 	}
@@ -404,7 +408,7 @@ func (c *Catalog) PutCreative(ctx context.Context, cr Creative) (Creative, error
 		cr.Created = prev.Created
 		if prev.MezzanineURL == cr.MezzanineURL && prev.DurationMS == cr.DurationMS && prev.Status != stateFailed {
 			// Same media: keep the conditioning.
-			cr.Status, cr.MediaHash, cr.Ladder, cr.Renditions, cr.Master = prev.Status, prev.MediaHash, prev.Ladder, prev.Renditions, prev.Master
+			cr.Status, cr.MediaHash, cr.Ladder, cr.Renditions, cr.Audio, cr.Master = prev.Status, prev.MediaHash, prev.Ladder, prev.Renditions, prev.Audio, prev.Master
 			cr.SourceFile, cr.SourceSize, cr.Width, cr.Height, cr.ConditionedMS = prev.SourceFile, prev.SourceSize, prev.Width, prev.Height, prev.ConditionedMS
 		}
 	} else {

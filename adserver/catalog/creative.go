@@ -26,6 +26,7 @@ type Creative struct {
 	MediaHash     string                     `json:"media_hash,omitempty"`
 	Ladder        string                     `json:"ladder,omitempty"` // fingerprint of the ladder conditioned for
 	Renditions    []condition.RenditionFiles `json:"renditions,omitempty"`
+	Audio         *condition.AudioFiles      `json:"audio,omitempty"`
 	Master        string                     `json:"master,omitempty"`
 	SourceFile    string                     `json:"source_file,omitempty"`
 	SourceSize    int64                      `json:"source_size,omitempty"`

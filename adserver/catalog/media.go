@@ -55,6 +55,8 @@ type Media struct {
 	// Renditions are written as the ad's <MediaFile delivery="streaming"> elements, in
 	// ladder order.
 	Renditions []vast.MediaFile
+	// Audio is the separate audio rendition when the ladder has one (width and height 0).
+	Audio vast.MediaFile
 	// Master is the ad's master playlist (all renditions), also a MediaFile.
 	Master    vast.MediaFile
 	Mezzanine vast.MediaFile

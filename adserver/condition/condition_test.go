@@ -236,6 +236,52 @@ func TestConditionAddsSilenceAndPads(t *testing.T) {
 	}
 }
 
+// TestConditionSeparateAudio: with the origin's layout — video-only renditions and one shared
+// audio rendition in an audio group — the ad is conditioned the same way.
+func TestConditionSeparateAudio(t *testing.T) {
+	tl := tools(t)
+	src := t.TempDir()
+	if err := tl.MakeSlate(context.Background(), filepath.Join(src, "ad.mp4"), "AD 2", condition.SlateColors[2], 2*time.Second, 320, 180); err != nil {
+		t.Fatal(err)
+	}
+	base := serveDir(t, src)
+	root := t.TempDir()
+	lad := tinyLadder("ts")
+	lad.Audio = &condition.AudioRendition{Name: "audio", Language: "en", Label: "English", Kbps: 96, Channels: 2, SampleRate: 48000}
+	for i := range lad.Renditions {
+		lad.Renditions[i].AudioCodec, lad.Renditions[i].AudioKbps, lad.Renditions[i].AudioChannels, lad.Renditions[i].AudioSampleRate = "", 0, 0, 0
+	}
+	done := make(chan error, 1)
+	var got condition.Output
+	c, err := condition.New(condition.Options{Root: root, Ladder: lad, Tools: tl,
+		Fetch:  safehttp.NewClient(safehttp.NewGuard(safehttp.MustPrefixes("127.0.0.0/8")), safehttp.Options{}),
+		OnDone: func(_ condition.Job, o condition.Output, err error) { got = o; done <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	c.Submit(condition.Job{Key: "sep", URL: base + "/ad.mp4", Duration: 2 * time.Second})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got.Audio == nil {
+		t.Fatal("no audio rendition")
+	}
+	for _, s := range probeStreams(t, filepath.Join(root, got.Renditions[0].Playlist)) {
+		if s.Type == "audio" {
+			t.Fatal("a video rendition carries audio")
+		}
+	}
+	as := probeStreams(t, filepath.Join(root, got.Audio.Playlist))
+	if len(as) != 1 || as[0].Type != "audio" || as[0].Channels != 2 || as[0].SampleRate != "48000" {
+		t.Fatalf("audio rendition streams %+v", as)
+	}
+	m, _ := os.ReadFile(filepath.Join(root, got.Master))
+	if !strings.Contains(string(m), `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio"`) || !strings.Contains(string(m), `AUDIO="audio"`) {
+		t.Fatalf("master:\n%s", m)
+	}
+}
+
 func TestLadder(t *testing.T) {
 	l := condition.DefaultLadder()
 	if err := l.Validate(); err != nil {

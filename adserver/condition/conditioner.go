@@ -35,11 +35,13 @@ type Output struct {
 	Ladder     string           `json:"ladder"`     // the ladder's fingerprint
 	Duration   time.Duration    `json:"duration"`
 	Renditions []RenditionFiles `json:"renditions"`
-	Master     string           `json:"master"`
-	Source     string           `json:"source"` // the stored mezzanine
-	SourceSize int64            `json:"source_size"`
-	Width      int              `json:"width"` // of the mezzanine
-	Height     int              `json:"height"`
+	// Audio is the separate audio rendition, when the ladder has one.
+	Audio      *AudioFiles `json:"audio,omitempty"`
+	Master     string      `json:"master"`
+	Source     string      `json:"source"` // the stored mezzanine
+	SourceSize int64       `json:"source_size"`
+	Width      int         `json:"width"` // of the mezzanine
+	Height     int         `json:"height"`
 	// Reused is set when another creative with the same media bytes was already conditioned
 	// for this ladder, and its renditions were reused without transcoding.
 	Reused bool `json:"-"`
@@ -48,6 +50,12 @@ type Output struct {
 // RenditionFiles is one conditioned rendition.
 type RenditionFiles struct {
 	Rendition
+	Playlist string `json:"playlist"`
+}
+
+// AudioFiles is the conditioned separate audio rendition.
+type AudioFiles struct {
+	AudioRendition
 	Playlist string `json:"playlist"`
 }
 
@@ -275,6 +283,17 @@ func (c *Conditioner) run(ctx context.Context, j Job) (Output, error) {
 			return out, fmt.Errorf("rendition %s: %s long (complete %v), want %s", r.Name, got, complete, dur)
 		}
 		out.Renditions = append(out.Renditions, RenditionFiles{Rendition: r, Playlist: filepath.Join(outDir, r.Name, "index.m3u8")})
+	}
+	if a := c.o.Ladder.Audio; a != nil {
+		pl := filepath.Join(tmp, a.Name, "index.m3u8")
+		got, complete, err := PlaylistDuration(abs(pl))
+		if err != nil {
+			return out, err
+		}
+		if d := got - dur; !complete || d > 100*time.Millisecond || d < -100*time.Millisecond {
+			return out, fmt.Errorf("audio rendition: %s long (complete %v), want %s", got, complete, dur)
+		}
+		out.Audio = &AudioFiles{AudioRendition: *a, Playlist: filepath.Join(outDir, a.Name, "index.m3u8")}
 	}
 	out.Master = filepath.Join(outDir, "master.m3u8")
 	b, _ := json.Marshal(out)

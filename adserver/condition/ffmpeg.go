@@ -98,8 +98,15 @@ func (t Tools) Probe(ctx context.Context, path string) (Probe, error) {
 // dir/<name>/index.m3u8 with its segments. progress receives the share done, 0..1.
 func (t Tools) Transcode(ctx context.Context, src, dir string, l *Ladder, dur time.Duration, hasAudio bool, progress func(float64)) error {
 	args := t.args(src, dir, l, dur, hasAudio)
+	dirs := make([]string, 0, len(l.Renditions)+1)
 	for _, r := range l.Renditions {
-		if err := os.MkdirAll(filepath.Join(dir, r.Name), 0o755); err != nil {
+		dirs = append(dirs, r.Name)
+	}
+	if l.Audio != nil {
+		dirs = append(dirs, l.Audio.Name)
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return err
 		}
 	}
@@ -156,15 +163,22 @@ func (t Tools) args(src, dir string, l *Ladder, dur time.Duration, hasAudio bool
 		fmt.Fprintf(&fc, ";[s%d]fps=%s,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop_mode=clone:stop_duration=%s,trim=duration=%s,setpts=PTS-STARTPTS[v%d]",
 			i, r.rate(), r.Width, r.Height, r.Width, r.Height, secs, secs, i)
 	}
-	fmt.Fprintf(&fc, ";[%s]apad,atrim=duration=%s,asetpts=PTS-STARTPTS,asplit=%d", audioIn, secs, n)
-	for i := range n {
+	na := n // muxed: one audio copy per rendition; separate: one audio rendition
+	if l.Audio != nil {
+		na = 1
+	}
+	fmt.Fprintf(&fc, ";[%s]apad,atrim=duration=%s,asetpts=PTS-STARTPTS,asplit=%d", audioIn, secs, na)
+	for i := range na {
 		fmt.Fprintf(&fc, "[a%d]", i)
 	}
 	args = append(args, "-filter_complex", fc.String(), "-progress", "pipe:1", "-nostats")
 	for i, r := range l.Renditions {
 		gop := strconv.Itoa(max(1, int(r.FPS*l.SegmentSeconds+0.5)))
 		out := filepath.Join(dir, r.Name)
-		args = append(args, "-map", fmt.Sprintf("[v%d]", i), "-map", fmt.Sprintf("[a%d]", i))
+		args = append(args, "-map", fmt.Sprintf("[v%d]", i))
+		if l.Audio == nil {
+			args = append(args, "-map", fmt.Sprintf("[a%d]", i))
+		}
 		switch r.Codec {
 		case "hevc":
 			args = append(args, "-c:v", "libx265", "-preset", preset, "-tag:v", "hvc1",
@@ -177,19 +191,34 @@ func (t Tools) args(src, dir string, l *Ladder, dur time.Duration, hasAudio bool
 		args = append(args,
 			"-b:v", fmt.Sprintf("%dk", r.VideoKbps), "-maxrate", fmt.Sprintf("%dk", r.VideoKbps*11/10),
 			"-bufsize", fmt.Sprintf("%dk", r.VideoKbps*2),
-			"-force_key_frames", "expr:gte(t,n_forced*"+seg+")",
-			"-c:a", "aac", "-b:a", fmt.Sprintf("%dk", r.AudioKbps), "-ac", strconv.Itoa(r.AudioChannels),
-			"-ar", strconv.Itoa(r.AudioSampleRate),
-			"-f", "hls", "-hls_time", seg, "-hls_playlist_type", "vod", "-hls_flags", "independent_segments")
-		if l.Container == "fmp4" {
-			args = append(args, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
-				"-hls_segment_filename", filepath.Join(out, "seg_%05d.m4s"))
+			"-force_key_frames", "expr:gte(t,n_forced*"+seg+")")
+		if l.Audio == nil {
+			args = append(args, "-c:a", "aac", "-b:a", fmt.Sprintf("%dk", r.AudioKbps), "-ac", strconv.Itoa(r.AudioChannels),
+				"-ar", strconv.Itoa(r.AudioSampleRate))
 		} else {
-			args = append(args, "-hls_segment_type", "mpegts", "-hls_segment_filename", filepath.Join(out, "seg_%05d.ts"))
+			args = append(args, "-an")
 		}
-		args = append(args, filepath.Join(out, "index.m3u8"))
+		args = hlsOut(args, l, seg, out)
+	}
+	if a := l.Audio; a != nil {
+		out := filepath.Join(dir, a.Name)
+		args = append(args, "-map", "[a0]", "-vn", "-c:a", "aac", "-b:a", fmt.Sprintf("%dk", a.Kbps),
+			"-ac", strconv.Itoa(a.Channels), "-ar", strconv.Itoa(a.SampleRate))
+		args = hlsOut(args, l, seg, out)
 	}
 	return args
+}
+
+// hlsOut appends the HLS muxer options writing a VOD media playlist into out.
+func hlsOut(args []string, l *Ladder, seg, out string) []string {
+	args = append(args, "-f", "hls", "-hls_time", seg, "-hls_playlist_type", "vod", "-hls_flags", "independent_segments")
+	if l.Container == "fmp4" {
+		args = append(args, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+			"-hls_segment_filename", filepath.Join(out, "seg_%05d.m4s"))
+	} else {
+		args = append(args, "-hls_segment_type", "mpegts", "-hls_segment_filename", filepath.Join(out, "seg_%05d.ts"))
+	}
+	return append(args, filepath.Join(out, "index.m3u8"))
 }
 
 // MasterPlaylist returns an HLS master playlist listing the renditions (each at
@@ -197,10 +226,16 @@ func (t Tools) args(src, dir string, l *Ladder, dur time.Duration, hasAudio bool
 func MasterPlaylist(l *Ladder) []byte {
 	var b bytes.Buffer
 	b.WriteString("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n")
+	group := ""
+	if a := l.Audio; a != nil {
+		group = ",AUDIO=\"audio\""
+		fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"%s\",LANGUAGE=\"%s\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s/index.m3u8\"\n",
+			a.Label, a.Language, a.Channels, a.Name)
+	}
 	for i := range l.Renditions {
 		r := &l.Renditions[i]
-		fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,RESOLUTION=%dx%d,CODECS=\"%s\",FRAME-RATE=%.3f\n%s/index.m3u8\n",
-			r.BandwidthBPS(), r.Width, r.Height, r.Codecs(), r.FPS, r.Name)
+		fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,RESOLUTION=%dx%d,CODECS=\"%s\",FRAME-RATE=%.3f%s\n%s/index.m3u8\n",
+			l.BandwidthBPS(r), r.Width, r.Height, r.Codecs(), r.FPS, group, r.Name)
 	}
 	return b.Bytes()
 }

@@ -27,6 +27,20 @@ type Ladder struct {
 	// frame) at the same multiples of it.
 	SegmentSeconds float64     `json:"segment_seconds"`
 	Renditions     []Rendition `json:"renditions"`
+	// Audio, when set, is one audio rendition shared by every video rendition — an
+	// EXT-X-MEDIA audio group, as the origin packages content — and the video renditions carry
+	// no audio. When nil, each rendition muxes its own audio (its audio fields).
+	Audio *AudioRendition `json:"audio,omitempty"`
+}
+
+// AudioRendition is a separate (demuxed) AAC-LC audio rendition.
+type AudioRendition struct {
+	Name       string `json:"name"`     // directory, e.g. "audio"
+	Language   string `json:"language"` // BCP 47
+	Label      string `json:"label"`    // NAME in the master playlist
+	Kbps       int    `json:"kbps"`
+	Channels   int    `json:"channels"`
+	SampleRate int    `json:"sample_rate"`
 }
 
 // Rendition is one variant of the ladder.
@@ -38,12 +52,13 @@ type Rendition struct {
 	Width   int    `json:"width"`
 	Height  int    `json:"height"`
 	// FPS is the frame rate; 29.97, 59.94 and 23.976 are the NTSC rates 30000/1001 etc.
-	FPS             float64 `json:"fps"`
-	VideoKbps       int     `json:"video_kbps"`
-	AudioCodec      string  `json:"audio_codec"` // "aac" (AAC-LC)
-	AudioKbps       int     `json:"audio_kbps"`
-	AudioChannels   int     `json:"audio_channels"`
-	AudioSampleRate int     `json:"audio_sample_rate"`
+	FPS       float64 `json:"fps"`
+	VideoKbps int     `json:"video_kbps"`
+	// Muxed audio (when the ladder has no separate Audio rendition).
+	AudioCodec      string `json:"audio_codec,omitempty"` // "aac" (AAC-LC)
+	AudioKbps       int    `json:"audio_kbps,omitempty"`
+	AudioChannels   int    `json:"audio_channels,omitempty"`
+	AudioSampleRate int    `json:"audio_sample_rate,omitempty"`
 }
 
 // DefaultLadder is a common CTV ladder: H.264 at 30 fps, AAC stereo at 48 kHz, 6 s MPEG-TS
@@ -110,16 +125,28 @@ func (l *Ladder) Validate() error {
 			return fmt.Errorf("ladder: %s: fps %g: want 10..120", r.Name, r.FPS)
 		case r.VideoKbps < 50 || r.VideoKbps > 100_000:
 			return fmt.Errorf("ladder: %s: video_kbps %d out of range", r.Name, r.VideoKbps)
-		case r.AudioCodec != "aac":
-			return fmt.Errorf("ladder: %s: audio_codec %q: want aac", r.Name, r.AudioCodec)
-		case r.AudioChannels != 1 && r.AudioChannels != 2 && r.AudioChannels != 6:
+		case l.Audio == nil && r.AudioCodec != "aac":
+			return fmt.Errorf("ladder: %s: audio_codec %q: want aac (or a separate audio rendition)", r.Name, r.AudioCodec)
+		case l.Audio == nil && r.AudioChannels != 1 && r.AudioChannels != 2 && r.AudioChannels != 6:
 			return fmt.Errorf("ladder: %s: audio_channels %d: want 1, 2 or 6", r.Name, r.AudioChannels)
-		case r.AudioSampleRate != 44100 && r.AudioSampleRate != 48000:
+		case l.Audio == nil && r.AudioSampleRate != 44100 && r.AudioSampleRate != 48000:
 			return fmt.Errorf("ladder: %s: audio_sample_rate %d: want 44100 or 48000", r.Name, r.AudioSampleRate)
-		case r.AudioKbps < 16 || r.AudioKbps > 640:
+		case l.Audio == nil && (r.AudioKbps < 16 || r.AudioKbps > 640):
 			return fmt.Errorf("ladder: %s: audio_kbps %d out of range", r.Name, r.AudioKbps)
 		}
 		seen[r.Name] = true
+	}
+	if a := l.Audio; a != nil {
+		switch {
+		case a.Name == "" || strings.ContainsAny(a.Name, `/\. `) || seen[a.Name]:
+			return fmt.Errorf("ladder: audio name %q must be unique, without / \\ . or spaces", a.Name)
+		case a.Channels != 1 && a.Channels != 2 && a.Channels != 6:
+			return fmt.Errorf("ladder: audio channels %d: want 1, 2 or 6", a.Channels)
+		case a.SampleRate != 44100 && a.SampleRate != 48000:
+			return fmt.Errorf("ladder: audio sample_rate %d: want 44100 or 48000", a.SampleRate)
+		case a.Kbps < 16 || a.Kbps > 640:
+			return fmt.Errorf("ladder: audio kbps %d out of range", a.Kbps)
+		}
 	}
 	return nil
 }
@@ -131,7 +158,8 @@ func (l *Ladder) Fingerprint() string {
 		C string
 		S float64
 		R []Rendition
-	}{l.Container, l.SegmentSeconds, l.Renditions})
+		A *AudioRendition
+	}{l.Container, l.SegmentSeconds, l.Renditions, l.Audio})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:4])
 }
@@ -156,9 +184,15 @@ func (r *Rendition) Codecs() string {
 	return v + ",mp4a.40.2"
 }
 
-// BandwidthBPS is the peak bit rate for the master playlist's BANDWIDTH: video and audio, with
-// a tenth of headroom for the container.
-func (r *Rendition) BandwidthBPS() int { return (r.VideoKbps + r.AudioKbps) * 1100 }
+// BandwidthBPS is the peak bit rate for the master playlist's BANDWIDTH: video and its audio
+// (muxed, or the separate rendition's), with a tenth of headroom for the container.
+func (l *Ladder) BandwidthBPS(r *Rendition) int {
+	audio := r.AudioKbps
+	if l.Audio != nil {
+		audio = l.Audio.Kbps
+	}
+	return (r.VideoKbps + audio) * 1100
+}
 
 // rate is the frame rate as ffmpeg reads it (NTSC rates as fractions).
 func (r *Rendition) rate() string {
