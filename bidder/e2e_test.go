@@ -240,21 +240,33 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("no %s events emitted", fam)
 		}
 	}
+	// Each event validates against the analytics schema and survives its own wire encoding.
 	kinds := map[string]int{}
 	rec.count(func(e events.Event) bool {
-		switch e.(type) {
-		case *BidRequestEvent:
-			kinds["request"]++
-		case *BidEvent:
-			kinds["bid"]++
-		case *NoBidEvent:
-			kinds["nobid"]++
-		case *NoticeEvent:
-			kinds["notice"]++
+		te := e.(events.Typed)
+		if err := te.Validate(); err != nil {
+			t.Errorf("%T does not validate: %v", e, err)
+		}
+		wire, err := e.Append(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := events.Decode(e.Family(), wire); err != nil {
+			t.Errorf("%s does not decode: %v", wire, err)
+		}
+		switch ev := e.(type) {
+		case *events.BidRequest:
+			if len(ev.Bids) > 0 {
+				kinds["bids"]++
+			} else if ev.Reason != "" {
+				kinds["nobid"]++
+			}
+		case *events.Notice:
+			kinds[string(ev.Kind)]++
 		}
 		return true
 	})
-	for _, k := range []string{"request", "bid", "nobid", "notice"} {
+	for _, k := range []string{"bids", "nobid", "win", "billing"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s events: %v", k, kinds)
 		}

@@ -1,192 +1,158 @@
 package bidder
 
 import (
-	"strconv"
+	"strings"
+	"time"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 )
 
-// Events: every request, bid, no-bid and notice becomes an analytics event, handed to the
-// Emitter (which never blocks). Requests, bids and no-bids go to the "bids" family keyed by
-// request id; notices go to the "wins" family keyed by bid id. Each event carries a version
-// "v"; the wire encoding is one JSON object.
+// Events (analytics/events, emitted through an Emitter that never blocks):
 //
-// These types are the bidder's until analytics/events declares the bids and wins families'
-// types; then they are replaced by those and this file shrinks to the emit* helpers.
+//   - one events.BidRequest per parsed bid request, with its bids or its no-bid reason (nbr, the
+//     OpenRTB code, and reason, the bidder's own: deadline, no_matching_campaign, below_floor,
+//     budget, frequency_cap, …) and the server time; family bids, key the request id.
+//   - one events.Notice per win, billing and loss notice, replays included; family wins.
+//
+// Requests shed for overload and malformed requests (400) are not parsed, so they are counted
+// in metrics (cuepoint_bidder_nobids_total{reason="overload"}, cuepoint_bidder_invalid_requests_total)
+// rather than emitted. Impression and tracking pixels are counted in
+// cuepoint_bidder_notices_total; the adserver's ads family records playback-side events.
 
-const eventVersion = 1
+const serviceName = "bidder"
 
-// BidRequestEvent is one bid request received.
-type BidRequestEvent struct {
-	TsMs        int64
-	RequestID   string
-	Imps        int
-	TmaxMs      int64
-	Domain      string // site domain or app bundle
-	DeviceType  int
-	Country     string
-	Personalize bool
-	Privacy     string // why personalization is off
-	Version     string // x-openrtb-version
-}
+// OpenRTB no-bid reason codes (2.x, section 5.24) the bidder sends in events.
+const (
+	nbrUnknown   = 0
+	nbrTechnical = 1
+	nbrBlocked   = 7
+)
 
-// BidEvent is one bid sent.
-type BidEvent struct {
-	TsMs        int64
-	RequestID   string
-	ImpID       string
-	BidID       string
-	CampaignID  string
-	CreativeID  string
-	DealID      string
-	PriceMicros int64 // CPM in micros of Currency
-	Currency    string
-	AT          int
-	DurSec      int64
-}
-
-// NoBidEvent is one request answered with 204.
-type NoBidEvent struct {
-	TsMs      int64
-	RequestID string
-	Reason    string
-}
-
-// NoticeEvent is one win, bill, loss, impression or tracking notice received.
-type NoticeEvent struct {
-	TsMs        int64
-	Kind        string // win, bill, loss, imp, event
-	Event       string // for kind "event": start, firstQuartile, …, complete
-	RequestID   string
-	BidID       string
-	CampaignID  string
-	CreativeID  string
-	PriceMicros int64 // clearing CPM in micros of Currency (win, bill)
-	Currency    string
-	LossCode    int
-	Replay      bool // a repeated notice: recorded, not counted
-}
-
-func (e *BidRequestEvent) Family() events.Family { return events.FamilyBids }
-func (e *BidRequestEvent) Key() string           { return e.RequestID }
-func (e *BidRequestEvent) Append(dst []byte) ([]byte, error) {
-	dst = jsonHead(dst, "bid_request", e.TsMs)
-	dst = jsonStr(dst, "request_id", e.RequestID)
-	dst = jsonInt(dst, "imps", int64(e.Imps))
-	dst = jsonInt(dst, "tmax_ms", e.TmaxMs)
-	dst = jsonStr(dst, "domain", e.Domain)
-	dst = jsonInt(dst, "device_type", int64(e.DeviceType))
-	dst = jsonStr(dst, "country", e.Country)
-	dst = jsonBool(dst, "personalize", e.Personalize)
-	dst = jsonStr(dst, "privacy", e.Privacy)
-	dst = jsonStr(dst, "openrtb_version", e.Version)
-	return append(dst, '}'), nil
-}
-
-func (e *BidEvent) Family() events.Family { return events.FamilyBids }
-func (e *BidEvent) Key() string           { return e.RequestID }
-func (e *BidEvent) Append(dst []byte) ([]byte, error) {
-	dst = jsonHead(dst, "bid", e.TsMs)
-	dst = jsonStr(dst, "request_id", e.RequestID)
-	dst = jsonStr(dst, "imp_id", e.ImpID)
-	dst = jsonStr(dst, "bid_id", e.BidID)
-	dst = jsonStr(dst, "campaign_id", e.CampaignID)
-	dst = jsonStr(dst, "creative_id", e.CreativeID)
-	dst = jsonStr(dst, "deal_id", e.DealID)
-	dst = jsonInt(dst, "price_micros", e.PriceMicros)
-	dst = jsonStr(dst, "currency", e.Currency)
-	dst = jsonInt(dst, "at", int64(e.AT))
-	dst = jsonInt(dst, "dur_sec", e.DurSec)
-	return append(dst, '}'), nil
-}
-
-func (e *NoBidEvent) Family() events.Family { return events.FamilyBids }
-func (e *NoBidEvent) Key() string           { return e.RequestID }
-func (e *NoBidEvent) Append(dst []byte) ([]byte, error) {
-	dst = jsonHead(dst, "no_bid", e.TsMs)
-	dst = jsonStr(dst, "request_id", e.RequestID)
-	dst = jsonStr(dst, "reason", e.Reason)
-	return append(dst, '}'), nil
-}
-
-func (e *NoticeEvent) Family() events.Family { return events.FamilyWins }
-func (e *NoticeEvent) Key() string           { return e.BidID }
-func (e *NoticeEvent) Append(dst []byte) ([]byte, error) {
-	dst = jsonHead(dst, "notice", e.TsMs)
-	dst = jsonStr(dst, "kind", e.Kind)
-	dst = jsonStr(dst, "event", e.Event)
-	dst = jsonStr(dst, "request_id", e.RequestID)
-	dst = jsonStr(dst, "bid_id", e.BidID)
-	dst = jsonStr(dst, "campaign_id", e.CampaignID)
-	dst = jsonStr(dst, "creative_id", e.CreativeID)
-	dst = jsonInt(dst, "price_micros", e.PriceMicros)
-	dst = jsonStr(dst, "currency", e.Currency)
-	dst = jsonInt(dst, "loss_code", int64(e.LossCode))
-	dst = jsonBool(dst, "replay", e.Replay)
-	return append(dst, '}'), nil
-}
-
-func jsonHead(dst []byte, typ string, ts int64) []byte {
-	dst = append(dst, `{"v":`...)
-	dst = strconv.AppendInt(dst, eventVersion, 10)
-	dst = append(dst, `,"type":"`...)
-	dst = append(dst, typ...)
-	dst = append(dst, `","ts_ms":`...)
-	return strconv.AppendInt(dst, ts, 10)
-}
-
-func jsonStr(dst []byte, k, v string) []byte {
-	dst = append(dst, ',', '"')
-	dst = append(dst, k...)
-	dst = append(dst, '"', ':')
-	return appendJSONString(dst, v)
-}
-
-func jsonInt(dst []byte, k string, v int64) []byte {
-	dst = append(dst, ',', '"')
-	dst = append(dst, k...)
-	dst = append(dst, '"', ':')
-	return strconv.AppendInt(dst, v, 10)
-}
-
-func jsonBool(dst []byte, k string, v bool) []byte {
-	dst = append(dst, ',', '"')
-	dst = append(dst, k...)
-	dst = append(dst, '"', ':')
-	return strconv.AppendBool(dst, v)
-}
-
-func (b *Bidder) emitRequest(rc *requestCtx) {
-	e := &BidRequestEvent{TsMs: rc.now.UnixMilli(), RequestID: rc.req.ID, Imps: len(rc.req.Imp), TmaxMs: rc.req.TMax, Version: rc.facts.version}
-	if s := rc.req.Site; s != nil {
-		e.Domain = s.Domain
-	} else if a := rc.req.App; a != nil {
-		e.Domain = a.Bundle
+func nbrOf(reason string) int {
+	switch reason {
+	case reasonDeadline, reasonOverload:
+		return nbrTechnical
+	case reasonSeat:
+		return nbrBlocked
 	}
-	if d := rc.req.Device; d != nil {
-		e.DeviceType = int(d.DeviceType)
-		if d.Geo != nil {
-			e.Country = d.Geo.Country
+	return nbrUnknown
+}
+
+// exchangeOf names the SSP: the first supply chain node's system, else the publisher's domain.
+func exchangeOf(rc *requestCtx) string {
+	if sc := rc.facts.schain; sc != nil && len(sc.Nodes) > 0 && sc.Nodes[0].ASI != "" {
+		return token(sc.Nodes[0].ASI)
+	}
+	if s := rc.req.Site; s != nil && s.Publisher != nil && s.Publisher.Domain != "" {
+		return token(s.Publisher.Domain)
+	}
+	if a := rc.req.App; a != nil && a.Publisher != nil && a.Publisher.Domain != "" {
+		return token(a.Publisher.Domain)
+	}
+	return "unknown"
+}
+
+// token makes outside text fit an event token: no spaces, quotes, backslashes or controls,
+// at most events.MaxTokenLen bytes.
+func token(s string) string {
+	if len(s) > events.MaxTokenLen {
+		s = s[:events.MaxTokenLen]
+	}
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b <= ' ' || b >= 0x7f || b == '"' || b == '\\' {
+			ok = false
+			break
 		}
 	}
-	p := decidePrivacy(&rc.facts, b.cfg.TCFVendorID)
-	e.Personalize, e.Privacy = p.personalize, p.reason
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r >= 0x7f || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// emitRequest emits the request's event: its bids, or its no-bid reason.
+func (b *Bidder) emitRequest(rc *requestCtx, traceID string, reason string, took time.Duration) {
+	req := &rc.req
+	e := &events.BidRequest{
+		Header:    events.NewHeader(serviceName, token(traceID)),
+		AuctionID: token(req.ID),
+		Exchange:  exchangeOf(rc),
+		Imps:      len(req.Imp),
+		TmaxMS:    int(min(req.TMax, 60_000)),
+		LatencyUS: took.Microseconds(),
+	}
+	if s := req.Site; s != nil && s.Publisher != nil {
+		e.Publisher = token(s.Publisher.ID)
+	} else if a := req.App; a != nil && a.Publisher != nil {
+		e.Publisher = token(a.Publisher.ID)
+	}
+	var formats [4]bool
+	for i := range req.Imp {
+		imp := &req.Imp[i]
+		formats[0] = formats[0] || imp.Video != nil
+		formats[1] = formats[1] || imp.Audio != nil
+		formats[2] = formats[2] || imp.Banner != nil
+		formats[3] = formats[3] || imp.Native != nil
+		if f, ok := toUSD(imp.BidFloor, imp.BidFloorCur, b.cfg.FX); ok {
+			e.FloorMicros = max(e.FloorMicros, f)
+		}
+	}
+	for i, name := range [...]string{events.FormatVideo, events.FormatAudio, events.FormatBanner, events.FormatNative} {
+		if formats[i] {
+			e.Formats = append(e.Formats, name)
+		}
+	}
+	if reason != reasonNone {
+		e.NBR, e.Reason = nbrOf(reason), reason
+		b.emit.Emit(e)
+		return
+	}
+	if rc.cur != "USD" {
+		e.Currency = rc.cur
+		e.FloorMicros = toCurrencyMicros(e.FloorMicros, rc.fx)
+	}
+	e.Bids = make([]events.Bid, 0, len(rc.bids))
+	for i := range rc.bids {
+		bo := &rc.bids[i]
+		bid := events.Bid{ImpID: token(bo.imp.ID), PriceMicros: max(toCurrencyMicros(bo.c.usd, rc.fx), 1),
+			Campaign: bo.c.e.c.ID, Creative: token(bo.c.cr.ID)}
+		if bo.c.deal != nil {
+			bid.Deal = token(bo.c.deal.ID)
+		}
+		e.Bids = append(e.Bids, bid)
+	}
 	b.emit.Emit(e)
 }
 
-func (b *Bidder) emitBids(rc *requestCtx) {
-	for i := range rc.bids {
-		bo := &rc.bids[i]
-		e := &BidEvent{TsMs: rc.now.UnixMilli(), RequestID: rc.req.ID, ImpID: bo.imp.ID, BidID: bo.bidID,
-			CampaignID: bo.c.e.c.ID, CreativeID: bo.c.cr.ID, PriceMicros: toCurrencyMicros(bo.c.usd, rc.fx),
-			Currency: rc.cur, AT: int(bo.c.at), DurSec: bo.c.dur}
-		if bo.c.deal != nil {
-			e.DealID = bo.c.deal.ID
-		}
-		b.emit.Emit(e)
+// emitNotice emits a win, billing or loss notice.
+func (b *Bidder) emitNotice(kind string, t *noticeToken, clearing int64, lossCode int) {
+	var k events.NoticeKind
+	switch kind {
+	case kindWin:
+		k = events.NoticeWin
+	case kindBill:
+		k = events.NoticeBilling
+	case kindLoss:
+		k = events.NoticeLoss
+	default:
+		return
 	}
-}
-
-func (b *Bidder) emitNoBid(rc *requestCtx, reason string) {
-	b.emit.Emit(&NoBidEvent{TsMs: rc.now.UnixMilli(), RequestID: rc.req.ID, Reason: reason})
+	e := &events.Notice{
+		Header: events.NewHeader(serviceName, ""), Kind: k, AuctionID: token(t.RequestID),
+		ImpID: token(t.ImpID), BidID: token(t.BidID), Campaign: token(t.CampaignID), Creative: token(t.CreativeID),
+		PriceMicros: max(clearing, 0), BidMicros: t.PriceMicros,
+	}
+	if t.Currency != "USD" {
+		e.Currency = t.Currency
+	}
+	if k == events.NoticeLoss {
+		e.LossReason = min(max(lossCode, 0), 10_000)
+	}
+	b.emit.Emit(e)
 }

@@ -23,7 +23,7 @@ import (
 // notice settles the bid's budget reservation at the clearing price (capped at our bid: an
 // exchange cannot charge more) and teaches the shader a win; a loss notice releases the
 // reservation; the first win, bill or impression notice increments the viewer's frequency
-// counter for the campaign. Every notice, replays included, is emitted.
+// counter for the campaign. Every win, bill and loss notice, replays included, is emitted.
 func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	kind := server.Param(ctx, "kind")
 	switch kind {
@@ -51,9 +51,7 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 		ctx.Error("notice auction id does not match the signed request", fasthttp.StatusForbidden)
 		return
 	}
-	ev := &NoticeEvent{TsMs: now.UnixMilli(), Kind: kind, RequestID: t.RequestID, BidID: t.BidID,
-		CampaignID: t.CampaignID, CreativeID: t.CreativeID, Currency: t.Currency}
-	clearing := t.PriceMicros
+	clearing, lossCode := t.PriceMicros, 0
 	if kind == kindWin || kind == kindBill {
 		if p := args.Peek("p"); len(p) > 0 && !isMacro(p) {
 			v, err := b.parsePrice(p)
@@ -64,23 +62,24 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 			}
 			clearing = min(v, t.PriceMicros)
 		}
-		ev.PriceMicros = clearing
 	}
 	if kind == kindLoss {
-		ev.LossCode, _ = strconv.Atoi(string(args.Peek("l")))
-	}
-	if kind == "event" {
-		ev.Event = string(args.Peek("e"))
+		clearing = 0
+		if m := args.Peek("m"); len(m) > 0 && !isMacro(m) {
+			if v, err := b.parsePrice(m); err == nil {
+				clearing = v // ${AUCTION_MIN_TO_WIN}: the price that would have won
+			}
+		}
+		lossCode, _ = strconv.Atoi(string(args.Peek("l")))
 	}
 	expiry := issued.Add(b.cfg.NoticeTTL)
 	ns := kind
 	if kind == "event" {
-		ns += ":" + ev.Event
+		ns += ":" + string(args.Peek("e"))
 	}
 	if !b.replays.first(ns, t.BidID, expiry, now) {
-		ev.Replay = true
 		b.noticeCounter(kind, "replay").Inc()
-		b.emit.Emit(ev)
+		b.emitNotice(kind, t, clearing, lossCode)
 		b.noticeReply(ctx, kind)
 		return
 	}
@@ -105,7 +104,7 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	case kindImp:
 		b.countImpression(t, expiry, now)
 	}
-	b.emit.Emit(ev)
+	b.emitNotice(kind, t, clearing, lossCode)
 	b.noticeReply(ctx, kind)
 }
 

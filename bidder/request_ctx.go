@@ -17,8 +17,10 @@ type requestCtx struct {
 	viewer    ViewerFeatures
 	hasViewer bool
 	asg       Assignment
-	now       time.Time
+	now       time.Time // the bidder's clock (Deps.Now) at arrival
+	start     time.Time // wall clock at arrival, for latency
 	deadline  time.Time
+	traceID   string
 	cur       string
 	fx        float64
 	supplyKey uint64

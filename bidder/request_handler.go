@@ -40,7 +40,7 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 
 	rc := getRequestCtx()
 	defer rc.release()
-	rc.now = b.now()
+	rc.now, rc.start = b.now(), start
 	body, err := server.Body(ctx, b.cfg.MaxBodyBytes, &rc.in)
 	if err != nil {
 		code := fasthttp.StatusBadRequest
@@ -61,7 +61,7 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 	}
 	tmax = min(tmax, b.cfg.MaxTmax)
 	rc.deadline = arrival.Add(tmax - b.cfg.NetworkAllowance)
-	b.emitRequest(rc)
+	rc.traceID = string(ctx.Request.Header.Peek("X-Request-Id"))
 	if time.Until(rc.deadline) < b.cfg.MinWork {
 		b.noBid(ctx, rc, reasonDeadline)
 		return
@@ -76,7 +76,7 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	rc.out = b.appendResponse(rc.out[:0], rc)
-	b.emitBids(rc)
+	b.emitRequest(rc, rc.traceID, reasonNone, time.Since(start))
 	ctx.SetContentType("application/json")
 	if ctx.Request.Header.HasAcceptEncoding("gzip") {
 		rc.zbuf.Reset()
@@ -110,7 +110,7 @@ func (b *Bidder) releaseBids(rc *requestCtx) {
 func (b *Bidder) noBid(ctx *fasthttp.RequestCtx, rc *requestCtx, reason string) {
 	b.nobidCounter(reason).Inc()
 	if rc != nil {
-		b.emitNoBid(rc, reason)
+		b.emitRequest(rc, rc.traceID, reason, time.Since(rc.start))
 	}
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
 }
