@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gocql/gocql"
 
+	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/bidder"
 	"github.com/cuepoint/cuepoint/featurestore"
 	"github.com/cuepoint/cuepoint/internal/config"
@@ -20,6 +26,10 @@ const bidderSummary = "Serve OpenRTB 2.6 bid requests (POST /openrtb2/bid), noti
 
 func init() {
 	register(command{name: "bidder", summary: bidderSummary, run: runBidder})
+	registerDev(devService{
+		name: "bidder", port: 8081, order: 30, start: startDevBidder,
+		links: []devLink{{"campaigns (admin API)", "/v1/campaigns"}, {"metrics", "/metrics"}},
+	})
 }
 
 func runBidder(ctx context.Context, args []string) error {
@@ -57,6 +67,12 @@ func runBidder(ctx context.Context, args []string) error {
 		}
 		srv.OnClose("cassandra", func(context.Context) error { closeDB(); return nil })
 	}
+	prod, err := newBidderProducer(p.kafka(), filepath.Join(p.root, "spool", "bidder"), log)
+	if err != nil {
+		return err
+	}
+	srv.OnClose("analytics", prod.Close)
+	deps.Emitter = prod
 	b, err := bidder.New(*cfg, deps)
 	if err != nil {
 		return err
@@ -65,6 +81,17 @@ func runBidder(ctx context.Context, args []string) error {
 		return err
 	}
 	return server.Run(ctx, log, srv)
+}
+
+// newBidderProducer sends the bidder's events to Kafka, spooling to dir while Kafka is away;
+// Emit never blocks the bid path.
+func newBidderProducer(brokers []string, dir string, log *slog.Logger) (*producer.Producer, error) {
+	prod, err := producer.New(brokers, producer.WithService("bidder"), producer.WithLogger(log),
+		producer.WithSpool(dir, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("analytics producer: %w", err)
+	}
+	return prod, nil
 }
 
 // wireBidderCassandra migrates the bidder's keyspace and fills deps with the Cassandra
@@ -111,4 +138,71 @@ func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOpti
 	deps.Ledger = bidder.NewCassandraLedger(sess, keyspace)
 	deps.Features, deps.Counters = features, features
 	return func() { _ = fst.Close(); fsess.Close(); sess.Close() }, nil
+}
+
+// startDevBidder runs the bidder in `cuepoint dev` on the embedded Cassandra, seeded with the
+// demo campaigns, with a notice key kept under --root so notice URLs survive a restart.
+func startDevBidder(ctx context.Context, env *devEnv) (*server.Server, error) {
+	cfg := bidder.DefaultConfig()
+	cfg.Addr = env.addr(8081)
+	cfg.PublicURL = env.url(8081)
+	key, err := devSecret(filepath.Join(env.root, "bidder-notice-key"))
+	if err != nil {
+		return nil, err
+	}
+	cfg.NoticeKey = key
+	deps := bidder.Deps{Log: env.log}
+	closeDB, err := wireBidderCassandra(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication,
+		cfg.Keyspace, env.platform.cassandraKeyspace, env.log, &deps)
+	if err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if n, err := bidder.Seed(sctx, deps.Store, env.url(8084)+"/creatives"); err != nil {
+		closeDB()
+		return nil, fmt.Errorf("seed demo campaigns: %w", err)
+	} else if n > 0 {
+		env.log.Info("demo campaigns seeded", "service", "bidder", "added", n)
+	}
+	srv := server.New("bidder", cfg.Addr, server.WithLogger(env.log), server.WithAdminToken(env.adminToken),
+		server.WithMaxBodySize(cfg.MaxBodyBytes))
+	srv.OnClose("cassandra", func(context.Context) error { closeDB(); return nil })
+	prod, err := newBidderProducer(env.kafka, filepath.Join(env.root, "spool", "bidder"), env.log)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	srv.OnClose("analytics", prod.Close)
+	deps.Emitter = prod
+	b, err := bidder.New(cfg, deps)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	if err := b.Mount(ctx, srv); err != nil {
+		closeDB()
+		return nil, err
+	}
+	return srv, nil
+}
+
+// devSecret returns the hex key saved in file, creating a random 32-byte one (mode 0600).
+func devSecret(file string) ([]byte, error) {
+	if raw, err := os.ReadFile(file); err == nil {
+		if k, err := hex.DecodeString(strings.TrimSpace(string(raw))); err == nil && len(k) >= 32 {
+			return k, nil
+		}
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
