@@ -60,8 +60,8 @@ type MediaPlaylist struct {
 //
 // The writer puts owned lines back where they were among Tags and writes a value that was not
 // changed exactly as it was read (an EXTINF of "2.000000" stays "2.000000"), so an untouched
-// playlist round-trips byte for byte. A Segment built by code writes its Tags first, then
-// EXT-X-DISCONTINUITY, EXT-X-PROGRAM-DATE-TIME and EXTINF.
+// playlist round-trips byte for byte. A Segment built by code writes EXT-X-DISCONTINUITY, its
+// Tags, then EXT-X-PROGRAM-DATE-TIME and EXTINF.
 type Segment struct {
 	URI             string
 	Duration        time.Duration // EXTINF duration
@@ -81,10 +81,12 @@ type segmentSource struct {
 	pdt     string        // PROGRAM-DATE-TIME text
 	pdtSec  int64         // its value
 	pdtNsec int32
-	// How many of Tags followed each owned line: the writer emits an owned line once no more
-	// than that many tags remain, which keeps positions even when tags are appended.
-	discTail, pdtTail, infTail uint16
-	pdtAfterInf                bool
+	// Where the owned lines were among Tags. EXT-X-DISCONTINUITY is placed by how many tags
+	// preceded it (zero: first, where a segment built by code wants it); PROGRAM-DATE-TIME and
+	// EXTINF by how many followed them (zero: last). Both survive tags appended by a caller.
+	discBefore       uint16
+	pdtTail, infTail uint16
+	pdtAfterInf      bool
 }
 
 // Duration returns the sum of the segment durations.

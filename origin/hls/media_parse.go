@@ -97,7 +97,7 @@ func (p *MediaPlaylist) Decode(s string) error {
 			}
 			cur.src.infTail = tail(n, infBefore)
 			cur.src.pdtTail = tail(n, pdtBefore)
-			cur.src.discTail = tail(n, discBefore)
+			cur.src.discBefore = uint16(min(discBefore, 1<<16-1))
 			segs = append(segs, cur)
 			cur, start, haveInf, discLine, pdtLine = Segment{}, len(arena), false, "", ""
 			afterLast = sc.rest

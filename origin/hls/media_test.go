@@ -129,7 +129,7 @@ func TestModifiedSegmentsAreFormatted(t *testing.T) {
 	for _, want := range []string{
 		"#EXTINF:1.966667,\n#EXT-X-PROGRAM-DATE-TIME:2030-02-03T04:05:06.007Z\nseg_00001.m4s\n",
 		"#EXT-X-DISCONTINUITY\n#EXTINF:2.000000,\n#EXT-X-PROGRAM-DATE-TIME:2026-11-22T10:05:37.882+0000\nseg_00002.m4s\n",
-		"seg_00003.m4s\n#EXT-X-MAP:URI=\"ad/init.mp4\"\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\nad/0.m4s\n#EXT-X-ENDLIST\n",
+		"seg_00003.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"ad/init.mp4\"\n#EXTINF:2.000,\nad/0.m4s\n#EXT-X-ENDLIST\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)

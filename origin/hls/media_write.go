@@ -51,7 +51,7 @@ func (s *Segment) AppendTo(b []byte) []byte {
 	disc, pdt, inf := s.Discontinuity, !s.ProgramDateTime.IsZero(), true
 	for i := 0; i <= n; i++ {
 		rem := uint16(min(n-i, 1<<16-1))
-		if disc && s.src.discTail >= rem {
+		if disc && (uint16(min(i, 1<<16-1)) >= s.src.discBefore || i == n) {
 			b = append(b, "#EXT-X-DISCONTINUITY\n"...)
 			disc = false
 		}
