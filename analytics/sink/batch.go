@@ -78,15 +78,26 @@ type accumulator struct {
 	rows   map[*table]int
 	total  int
 	oldest time.Time
-	pools  map[*table]*sync.Pool
+
+	// free holds row buffers of stored flushes for reuse, so that steady state allocates
+	// no column memory (a sync.Pool would drop them at every GC).
+	freeMu sync.Mutex
+	free   map[*table][]*rows
 }
 
 func newAccumulator() *accumulator {
-	a := &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, pools: map[*table]*sync.Pool{}}
-	for _, t := range tables {
-		a.pools[t] = &sync.Pool{New: func() any { return newRows(t.cols) }}
+	return &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, free: map[*table][]*rows{}}
+}
+
+func (a *accumulator) newRows(t *table) *rows {
+	a.freeMu.Lock()
+	defer a.freeMu.Unlock()
+	if fl := a.free[t]; len(fl) > 0 {
+		r := fl[len(fl)-1]
+		a.free[t] = fl[:len(fl)-1]
+		return r
 	}
-	return a
+	return newRows(t.cols)
 }
 
 // batch returns the partition's batch of the next flush, creating it.
@@ -94,7 +105,7 @@ func (a *accumulator) batch(topic string, partition int32, t *table) *partBatch 
 	k := tp{topic, partition}
 	b := a.parts[k]
 	if b == nil {
-		b = &partBatch{tp: k, table: t, rows: a.pools[t].Get().(*rows), first: -1, last: -1}
+		b = &partBatch{tp: k, table: t, rows: a.newRows(t), first: -1, last: -1}
 		a.parts[k] = b
 		a.order = append(a.order, b)
 	}
@@ -154,9 +165,11 @@ func (a *accumulator) take() *flush {
 
 // recycle returns a stored flush's row buffers for reuse.
 func (a *accumulator) recycle(f *flush) {
+	a.freeMu.Lock()
+	defer a.freeMu.Unlock()
 	for _, b := range f.parts {
 		b.rows.reset()
-		a.pools[b.table].Put(b.rows)
+		a.free[b.table] = append(a.free[b.table], b.rows)
 		b.rows = nil
 	}
 }

@@ -118,6 +118,30 @@ func (c *column) reset() {
 type rows struct {
 	cols []column
 	n    int
+	// arena backs the arrays the table's writer builds, so that an event's arrays cost no
+	// allocation of their own.
+	arenaStr []string
+	arenaI64 []int64
+}
+
+// strings returns a slice of n strings from the arena, valid until reset.
+func (r *rows) strings(n int) []string {
+	if cap(r.arenaStr)-len(r.arenaStr) < n {
+		r.arenaStr = make([]string, 0, max(4096, n)) // the old chunk lives on in the columns
+	}
+	l := len(r.arenaStr)
+	r.arenaStr = r.arenaStr[:l+n]
+	return r.arenaStr[l : l+n : l+n]
+}
+
+// int64s returns a slice of n int64s from the arena, valid until reset.
+func (r *rows) int64s(n int) []int64 {
+	if cap(r.arenaI64)-len(r.arenaI64) < n {
+		r.arenaI64 = make([]int64, 0, max(4096, n))
+	}
+	l := len(r.arenaI64)
+	r.arenaI64 = r.arenaI64[:l+n]
+	return r.arenaI64[l : l+n : l+n]
 }
 
 func newRows(specs []colSpec) *rows {
@@ -132,6 +156,8 @@ func (r *rows) reset() {
 	for i := range r.cols {
 		r.cols[i].reset()
 	}
+	clear(r.arenaStr)
+	r.arenaStr, r.arenaI64 = r.arenaStr[:0], r.arenaI64[:0]
 	r.n = 0
 }
 

@@ -31,7 +31,7 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 // env is one test's world: a Kafka with the event topics under a prefix of the test's own, a
 // migrated database of its own, and a producer.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	brokers []string
 	chAddr  string
 	db      string
@@ -40,7 +40,7 @@ type env struct {
 	prod    *kgo.Client
 }
 
-func newEnv(t *testing.T, chAddr string) *env {
+func newEnv(t testing.TB, chAddr string) *env {
 	t.Helper()
 	name := strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_"), "_")
 	e := &env{
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, chAddr string) *env {
 // itself rather than through migrate.ClickHouse, whose INSERT of the version record (an
 // INSERT … VALUES through Exec) does not return on ClickHouse 18.16 as of this writing; the
 // statements are idempotent, which is all these tests need.
-func applySchema(t *testing.T, ctx context.Context, conn driver.Conn, database string) {
+func applySchema(t testing.TB, ctx context.Context, conn driver.Conn, database string) {
 	t.Helper()
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database); err != nil {
 		t.Fatal(err)

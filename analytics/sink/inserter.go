@@ -162,6 +162,7 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 			in.s.chUp(nil)
 			in.s.m.flushes.Inc()
 			in.s.m.flushDuration.UpdateDuration(start)
+			in.s.log.Debug("stored", "rows", f.rows, "partitions", len(f.parts), "took", time.Since(start), "waited", start.Sub(f.oldest))
 			return
 		}
 		if ctx.Err() != nil {

@@ -78,7 +78,8 @@ var tables = map[events.Family]*table{
 		w.u32(e.TmaxMS)
 		w.str(e.Currency)
 		n := len(e.Bids)
-		imp, price, campaign, creative, deal := make([]string, n), make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+		imp, campaign, creative, deal := w.r.strings(n), w.r.strings(n), w.r.strings(n), w.r.strings(n)
+		price := w.r.int64s(n)
 		for i, b := range e.Bids {
 			imp[i], price[i], campaign[i], creative[i], deal[i] = b.ImpID, b.PriceMicros, b.Campaign, b.Creative, b.Deal
 		}
