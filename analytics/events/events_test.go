@@ -335,3 +335,17 @@ func TestTopics(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendTime(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2025, 3, 4, 5, 6, 7, 891_999_999, time.UTC),
+		time.Date(2000, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2099, 1, 1, 0, 0, 0, 5_000_000, time.FixedZone("x", 3600)),
+	} {
+		ev := &events.RecsAction{Header: events.Header{V: 1, ID: "x", Time: tm, Service: "s"}, Kind: events.ActionClick, ListID: "l", UserID: "u", ItemID: "i", Position: 1}
+		want := `"time":"` + tm.UTC().Format("2006-01-02T15:04:05.000Z") + `"`
+		if got := string(encode(t, ev)); !strings.Contains(got, want) {
+			t.Errorf("%v: %s does not contain %s", tm, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -11,8 +12,25 @@ import (
 // would; the tests hold the writers and the struct tags to the same set of keys.
 type jsonw struct{ b []byte }
 
-// timeLayout is RFC 3339 in UTC with milliseconds, the precision events carry.
-const timeLayout = "2006-01-02T15:04:05.000Z"
+// appendTime appends t as a JSON string in RFC 3339, UTC, with milliseconds
+// ("2006-01-02T15:04:05.000Z"), the precision events carry. Years outside 0–9999, which
+// Validate rejects anyway, fall back to time.Time's own formatting.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		return append(b, '"')
+	}
+	hour, min, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+min/10), byte('0'+min%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
+}
 
 func (w *jsonw) begin(typ string, h *Header) {
 	w.b = append(w.b, `{"v":`...)
@@ -21,9 +39,7 @@ func (w *jsonw) begin(typ string, h *Header) {
 	w.quote(typ)
 	w.str("id", h.ID)
 	w.key("time")
-	w.b = append(w.b, '"')
-	w.b = h.Time.UTC().AppendFormat(w.b, timeLayout)
-	w.b = append(w.b, '"')
+	w.b = appendTime(w.b, h.Time)
 	w.str("service", h.Service)
 	w.strOpt("request_id", h.RequestID)
 }
