@@ -48,6 +48,10 @@ type Config struct {
 	SpeculativeDelay time.Duration
 	// ReadParallelism bounds the partitions one BatchGet reads from Cassandra concurrently.
 	ReadParallelism int
+	// MaxInflightReads bounds the Cassandra reads of the whole Store in flight: more would
+	// queue inside Cassandra and slow every read. Reads that find no slot wait within their
+	// caller's deadline.
+	MaxInflightReads int
 	// MaxBatch bounds the ids of one BatchGet.
 	MaxBatch int
 
@@ -81,6 +85,7 @@ func DefaultConfig() Config {
 		ReadTimeout:      50 * time.Millisecond,
 		SpeculativeDelay: 15 * time.Millisecond,
 		ReadParallelism:  32,
+		MaxInflightReads: 64,
 		MaxBatch:         1000,
 		WriteConsistency: gocql.LocalQuorum,
 		WriteTimeout:     500 * time.Millisecond,
@@ -104,6 +109,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.DurationVar(&c.ReadTimeout, "features-read-timeout", c.ReadTimeout, "deadline of a feature read when the caller sets none (or a later one)")
 	fs.DurationVar(&c.SpeculativeDelay, "features-speculative-delay", c.SpeculativeDelay, "start a second attempt of a slow read on another replica after this long (0: never)")
 	fs.IntVar(&c.ReadParallelism, "features-read-parallelism", c.ReadParallelism, "partitions one batch read fetches from Cassandra concurrently")
+	fs.IntVar(&c.MaxInflightReads, "features-max-inflight-reads", c.MaxInflightReads, "Cassandra reads of the process in flight at most")
 	fs.IntVar(&c.MaxBatch, "features-max-batch", c.MaxBatch, "most entity ids in one batch read")
 	fs.DurationVar(&c.WriteTimeout, "features-write-timeout", c.WriteTimeout, "deadline of a feature write")
 	fs.IntVar(&c.CacheMB, "features-cache-mb", c.CacheMB, "near-cache size in MiB")
@@ -147,8 +153,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("featurestore: timeouts must be positive")
 	case c.SpeculativeDelay < 0:
 		return fmt.Errorf("featurestore: negative speculative delay")
-	case c.ReadParallelism < 1:
-		return fmt.Errorf("featurestore: read parallelism %d: want ≥ 1", c.ReadParallelism)
+	case c.ReadParallelism < 1 || c.MaxInflightReads < 1:
+		return fmt.Errorf("featurestore: read parallelism %d and in-flight reads %d: want ≥ 1", c.ReadParallelism, c.MaxInflightReads)
 	case c.MaxBatch < 1:
 		return fmt.Errorf("featurestore: max batch %d: want ≥ 1", c.MaxBatch)
 	case c.CacheMB < 1:

@@ -23,6 +23,7 @@ type Store struct {
 	cache   *nearCache
 	flights []flights // by entity type index
 	breaker *breaker
+	slots   chan struct{} // Cassandra reads in flight, at most Config.MaxInflightReads
 	m       *storeMetrics
 	closed  atomic.Bool
 }
@@ -91,6 +92,7 @@ func newStore(cfg Config, be backend, log *slog.Logger) (*Store, error) {
 		cfg: cfg, reg: cfg.Registry, log: log, be: be, cache: cache,
 		flights: make([]flights, len(cfg.Registry.Entities())),
 		breaker: newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown),
+		slots:   make(chan struct{}, cfg.MaxInflightReads),
 	}
 	s.m = newStoreMetrics(s)
 	return s, nil
@@ -273,7 +275,7 @@ func (s *Store) readMisses(ctx context.Context, et *EntityType, vs []*View, out 
 			s.m.joined.Inc()
 		}
 	}
-	abandoned := new(atomic.Bool)
+	gone := make(chan struct{}) // closed when the caller stops waiting
 	if len(owned) > 0 {
 		var next atomic.Int64
 		for range min(s.cfg.ReadParallelism, len(owned)) {
@@ -283,7 +285,7 @@ func (s *Store) readMisses(ctx context.Context, et *EntityType, vs []*View, out 
 					if k >= int64(len(owned)) {
 						return
 					}
-					s.run(et, owned[k], abandoned.Load())
+					s.run(et, owned[k], gone)
 				}
 			}()
 		}
@@ -296,13 +298,12 @@ wait:
 		select {
 		case <-misses[k].fl.done:
 		case <-timer.C:
-			abandoned.Store(true)
 			break wait
 		case <-ctx.Done():
-			abandoned.Store(true)
 			break wait
 		}
 	}
+	close(gone)
 
 	now := time.Now().UnixMicro()
 	var failed []miss
@@ -346,36 +347,54 @@ func (s *Store) degrade(vs []*View, out []Entity, misses []miss, fresh int64) {
 }
 
 // run executes one flight: a Cassandra read of one entity with its own deadline (it outlives
-// an impatient caller, so its result still fills the cache for the next one), unless the
-// caller already left or the breaker is open.
-func (s *Store) run(et *EntityType, f *flight, abandoned bool) {
+// an impatient caller, so its result still fills the cache for the next one). It waits for one
+// of MaxInflightReads slots while its caller waits (gone open); once the caller has left it
+// reads only if a slot is free at once, so a slow Cassandra never accumulates a backlog.
+func (s *Store) run(et *EntityType, f *flight, gone <-chan struct{}) {
 	g := &s.flights[et.index]
-	switch {
-	case abandoned:
+	defer g.finish(f, func(entry []byte) { s.cache.set(et.index, f.id, entry) })
+	if !s.acquire(gone) {
 		f.err = errAbandoned
 		s.m.skipDeadline.Inc()
-	case !s.breaker.allow(time.Now()):
+		return
+	}
+	defer func() { <-s.slots }()
+	if !s.breaker.allow(time.Now()) {
 		f.err = errBreakerOpen
 		s.m.skipBreaker.Inc()
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ReadTimeout)
-		t0 := time.Now()
-		rows, err := s.be.read(ctx, et.Name, f.id, false)
-		cancel()
-		s.m.readLat.Update(time.Since(t0).Seconds())
-		if err != nil {
-			s.m.readErr.Inc()
-			s.breaker.failure(time.Now())
-			f.err = fmt.Errorf("%w: %w", ErrUnavailable, err)
-			break
-		}
-		s.breaker.success()
-		entry, corrupt := encodeEntry(et, rows, time.Now().UnixMicro())
-		if corrupt > 0 {
-			s.m.corrupt.Add(corrupt)
-			s.log.Warn("corrupt feature values skipped", "entity_type", et.Name, "entity_id", f.id, "count", corrupt)
-		}
-		f.entry = entry
+		return
 	}
-	g.finish(f, func(entry []byte) { s.cache.set(et.index, f.id, entry) })
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ReadTimeout)
+	t0 := time.Now()
+	rows, err := s.be.read(ctx, et.Name, f.id, false)
+	cancel()
+	s.m.readLat.Update(time.Since(t0).Seconds())
+	if err != nil {
+		s.m.readErr.Inc()
+		s.breaker.failure(time.Now())
+		f.err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return
+	}
+	s.breaker.success()
+	entry, corrupt := encodeEntry(et, rows, time.Now().UnixMicro())
+	if corrupt > 0 {
+		s.m.corrupt.Add(corrupt)
+		s.log.Warn("corrupt feature values skipped", "entity_type", et.Name, "entity_id", f.id, "count", corrupt)
+	}
+	f.entry = entry
+}
+
+// acquire takes a read slot: waiting while the caller waits, without waiting once it left.
+func (s *Store) acquire(gone <-chan struct{}) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-gone:
+		select {
+		case s.slots <- struct{}{}:
+			return true
+		default:
+			return false
+		}
+	}
 }

@@ -142,3 +142,29 @@ func benchCassandraStore(b *testing.B, reg *Registry) *Store {
 		c.ReadTimeout = time.Second // measure Cassandra, not the deadline
 	})
 }
+
+// BenchmarkNearCacheFloor500 is the floor under BenchmarkBatchGetNearCache500: the 500
+// bigcache look-ups alone (with their two copies each), no decoding, no answer.
+func BenchmarkNearCacheFloor500(b *testing.B) {
+	s, _ := memStore(b)
+	ids := benchIDs("viewer", 500)
+	putProfiles(b, s, ids)
+	if _, err := s.BatchGet(context.Background(), EntityUser, ids, nil); err != nil {
+		b.Fatal(err)
+	}
+	t := s.reg.byName[EntityUser].index
+	read := func() {
+		for _, id := range ids {
+			if _, ok := s.cache.get(t, id); !ok {
+				b.Fatal("miss")
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		read()
+	}
+	b.StopTimer()
+	reportLatency(b, 2000, read)
+}
