@@ -38,7 +38,10 @@ func TestCassandraKilledAndRestarted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Unknown ids per outage: reads left behind by the first outage may complete after it and
+	// cache the unknown ids as absent.
 	ids := append(append([]string(nil), known...), "never-seen-1", "never-seen-2")
+	ids2 := append(append([]string(nil), known...), "never-seen-3", "never-seen-4")
 	if out, _ := s.BatchGet(ctx, "thing", known, []string{"fast"}); out[0].Status != StatusFound {
 		t.Fatalf("before the kill: %v", out[0].Status)
 	}
@@ -59,7 +62,7 @@ func TestCassandraKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	degradedRounds(t, s, ids, len(known), "killed")
+	degradedRounds(t, s, ids2, len(known), "killed")
 	if err := s.Put(ctx, "thing", "k00", "fast", Fields{"n": int64(100)}, time.Time{}); !IsUnavailable(err) {
 		t.Fatalf("write with Cassandra down: %v, want ErrUnavailable", err)
 	}

@@ -153,7 +153,7 @@ func decodeEntry(entry []byte, views []*View, out []Values, now int64) (fetchedA
 		b = b[n4+int(size):]
 		for j, v := range views {
 			if uint64(v.index) == idx && (expires == 0 || expires > now) {
-				out[j] = Values{view: v, raw: raw, eventTime: eventTime, expires: expires, present: true}
+				out[j] = Values{view: v, raw: raw, eventTime: eventTime, present: true}
 			}
 		}
 	}

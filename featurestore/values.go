@@ -17,7 +17,6 @@ type Values struct {
 	view      *View
 	raw       []byte
 	eventTime int64 // Unix µs
-	expires   int64 // Unix µs; 0: never
 	present   bool
 }
 
