@@ -69,6 +69,16 @@ func (f *flush) prune(revoked map[tp]bool) {
 	f.parts = kept
 }
 
+// holds reports whether f has a batch of one of the partitions.
+func (f *flush) holds(ps map[tp]bool) bool {
+	for _, b := range f.parts {
+		if ps[b.tp] {
+			return true
+		}
+	}
+	return false
+}
+
 // accumulator collects the records of the next flush. The poll loop adds to it and takes
 // flushes from it; rebalance callbacks prune it.
 type accumulator struct {

@@ -15,7 +15,8 @@
 // the flush — one INSERT per table, columns appended whole through clickhouse-go's native
 // batch API — while the poll loop builds the next one. When the inserter is still busy with
 // the previous flush, the loop waits instead of polling, so a slow or dead ClickHouse stops
-// the fetching: memory stays bounded by two flushes and one fetch. Failed flushes are
+// the fetching: memory stays bounded by three flushes (one being stored, one handed over, one
+// filling) and one fetch (FetchMaxBytes). Failed flushes are
 // retried with capped exponential backoff until they succeed; /readyz reports ClickHouse not
 // ready meanwhile. Offsets are committed only after ClickHouse acknowledged the INSERT (and
 // Kafka the flush's dead letters).
@@ -62,10 +63,11 @@
 // Committing offsets only after the INSERT is what prevents loss; the ledger and the check
 // are what prevent duplicates, so a failed commit is harmless (the next one covers it).
 //
-// Rebalances: rebalance callbacks run only between polls (BlockRebalanceOnPoll), and the
-// revoke callback waits for a running INSERT to end, then drops the revoked partitions'
-// pending batches and state; an INSERT is never started for a partition the sink no longer
-// owns, and a partition assigned again is checked against the ledger again. The one case not
+// Rebalances: rebalance callbacks run only between polls (BlockRebalanceOnPoll). When the
+// flush being stored holds a revoked partition, the revoke callback interrupts the attempt
+// and waits for it to end (its outcome is then unknown, as after any failure); it drops the
+// revoked partitions' pending batches and state. No attempt starts for a partition the sink
+// no longer owns, and a partition assigned again is checked against the ledger again. The one case not
 // covered is a member cut off from Kafka but not from ClickHouse for longer than the session
 // timeout: until its client notices, it may store the batch it holds after the group gave
 // its partitions to another member, which may then store the same rows (ClickHouse offers no

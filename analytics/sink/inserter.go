@@ -36,6 +36,7 @@ type inserter struct {
 	next       *flush // handed over, not started
 	current    *flush // being stored
 	attempting bool   // an attempt of current is running
+	interrupt  context.CancelFunc // cancels the running attempt
 	closed     bool
 	crashed    atomic.Bool // a test hook simulated a crash: store nothing more
 	state      map[tp]*partState
@@ -87,14 +88,19 @@ func (in *inserter) close() {
 	in.mu.Unlock()
 }
 
-// revoke is called by the rebalance callbacks: it waits for a running attempt to end, drops
-// the revoked partitions from the queued and current flushes and forgets their state (a
-// partition assigned again is checked against the ledger again).
+// revoke is called by the rebalance callbacks. If the flush being stored holds a revoked
+// partition, it interrupts the running attempt and waits for it to end; then it drops the
+// revoked partitions from the queued and current flushes and forgets their state (a
+// partition assigned again is checked against the ledger again). The interrupted attempt's
+// outcome is unknown, which the next owner's check covers, as after any failure.
 func (in *inserter) revoke(revoked map[tp]bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for in.attempting {
-		in.cond.Wait()
+	if in.attempting && in.current != nil && in.current.holds(revoked) {
+		in.interrupt()
+		for in.attempting {
+			in.cond.Wait()
+		}
 	}
 	for _, f := range []*flush{in.next, in.current} {
 		if f != nil {
@@ -145,18 +151,25 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 			in.mu.Unlock()
 			return
 		}
-		in.attempting = true
+		actx, interrupt := context.WithCancel(ctx)
+		in.attempting, in.interrupt = true, interrupt
 		in.mu.Unlock()
 
-		err := in.attempt(ctx, f)
+		err := in.attempt(actx, f)
+		interrupted := actx.Err() != nil && ctx.Err() == nil
+		interrupt()
 
 		in.mu.Lock()
-		in.attempting = false
+		in.attempting, in.interrupt = false, nil
 		in.cond.Broadcast()
 		in.mu.Unlock()
 
 		if errors.Is(err, errCrashed) {
 			return
+		}
+		if err != nil && interrupted {
+			in.s.log.Info("a rebalance interrupted storing a batch; retrying what is still ours", "err", err)
+			continue
 		}
 		if err == nil {
 			in.s.chUp(nil)
@@ -221,7 +234,7 @@ func (in *inserter) attempt(ctx context.Context, f *flush) error {
 			}
 			tm.rows.Add(b.rows.n - b.skipped)
 			tm.duplicates.Add(b.skipped)
-			tm.age.Update(max(0, now.Sub(time.Unix(b.maxTime, 0)).Seconds()))
+			tm.age.Update(max(0, now.Sub(time.Unix(b.minTime, 0)).Seconds()))
 		}
 	}
 	if h := in.s.hooks.afterInsert; h != nil && h() {

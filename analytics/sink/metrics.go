@@ -25,8 +25,9 @@ type topicMetrics struct {
 	rows       *vm.Counter // rows inserted
 	duplicates *vm.Counter // rows found already stored by the exactly-once check, not inserted again
 	dead       map[events.Reason]*vm.Counter
-	// age is the time from an event's timestamp to its insert being acknowledged: the
-	// event-to-queryable latency as the sink sees it (only positive ages are recorded).
+	// age is, per partition batch, the time from its oldest event's timestamp to the INSERT
+	// being acknowledged: the worst event-to-queryable latency of the batch as the sink sees
+	// it (emitter clocks ahead of the sink's count as 0).
 	age *vm.PrometheusHistogram
 }
 

@@ -130,8 +130,10 @@ func (s *Sink) Run(ctx context.Context) error {
 		defer close(done)
 		in.run(insCtx)
 	}()
+	var retention sync.WaitGroup
+	defer retention.Wait() // before the connection closes
 	if s.cfg.RetentionInterval > 0 {
-		go s.retain(ctx, conn)
+		retention.Go(func() { s.retain(ctx, conn) })
 	}
 	s.log.Info("consuming", "topics", len(s.topics), "group", s.cfg.Group, "database", s.cfg.Database)
 
