@@ -110,7 +110,7 @@ func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOpti
 	if err != nil {
 		return nil, err
 	}
-	log.Info("bidder schema migrated", "keyspace", keyspace, "applied", applied)
+	log.Info("bidder schema migrated", "cassandra_ks", keyspace, "applied", applied)
 	// Leases use lightweight transactions (Paxos): allow them a second; they run off the bid path.
 	o.Timeout = time.Second
 	o.Consistency = gocql.LocalQuorum
@@ -120,8 +120,13 @@ func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOpti
 	}
 	fcfg := featurestore.DefaultConfig()
 	fcfg.Name, fcfg.Hosts, fcfg.Keyspace = "bidder", hosts, featureKeyspace
+	// The featurestore bounds each read itself (ReadTimeout and the caller's deadline), so the
+	// session's timeout only governs gocql's control connection: keep it generous. With tens of
+	// milliseconds, a busy machine makes the control connection reconnect, and gocql v1.7.0's
+	// ring refresh after a reconnect panics against Cassandra 2.1 (no rpc_address in
+	// system.local; apache/cassandra-gocql-driver#1251).
 	fo := o
-	fo.Keyspace, fo.Timeout, fo.Consistency = featureKeyspace, fcfg.QueryTimeout, gocql.LocalOne
+	fo.Keyspace, fo.Timeout, fo.Consistency = featureKeyspace, time.Second, gocql.LocalOne
 	fsess, err := db.OpenCassandra(hosts, fo)
 	if err != nil {
 		sess.Close()
