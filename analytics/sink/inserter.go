@@ -33,9 +33,9 @@ type inserter struct {
 
 	mu         sync.Mutex
 	cond       *sync.Cond
-	next       *flush // handed over, not started
-	current    *flush // being stored
-	attempting bool   // an attempt of current is running
+	next       *flush             // handed over, not started
+	current    *flush             // being stored
+	attempting bool               // an attempt of current is running
 	interrupt  context.CancelFunc // cancels the running attempt
 	closed     bool
 	crashed    atomic.Bool // a test hook simulated a crash: store nothing more
