@@ -28,9 +28,16 @@ type Catalog struct {
 	genres    []string // genre bit → name, in order of first appearance
 	genreMask []uint64 // item → bitmask of its genres
 	primary   []uint8  // item → bit of its primary genre
-	regions   [][]Region
-	added     []int64 // item → when it joined, Unix ms
-	until     []int64 // item → license end, Unix ms; 0: none
+	rights    []rights // item → what the request-path filters read, together in memory
+}
+
+// rights is what decides whether a title may be shown: one cache line per title for the
+// filters that run on every candidate.
+type rights struct {
+	added   int64 // when it joined, Unix ms
+	until   int64 // license end, Unix ms; 0: none
+	rating  Rating
+	regions []Region // sorted; empty: everywhere
 }
 
 // New validates items and returns a catalogue of copies of them, indexed in the given order.
@@ -44,9 +51,7 @@ func New(items []Item) (*Catalog, error) {
 		byID:      make(map[string]int32, len(items)),
 		genreMask: make([]uint64, len(items)),
 		primary:   make([]uint8, len(items)),
-		regions:   make([][]Region, len(items)),
-		added:     make([]int64, len(items)),
-		until:     make([]int64, len(items)),
+		rights:    make([]rights, len(items)),
 	}
 	genreBit := map[string]uint8{}
 	for i := range items {
@@ -77,17 +82,18 @@ func New(items []Item) (*Catalog, error) {
 				c.primary[i] = bit
 			}
 		}
+		rt := &c.rights[i]
+		rt.rating, rt.added = it.Rating, it.Added.UnixMilli()
+		if !it.Until.IsZero() {
+			rt.until = it.Until.UnixMilli()
+		}
 		if len(it.Regions) > 0 {
 			rs := make([]Region, len(it.Regions))
 			for k, r := range it.Regions {
 				rs[k], _ = ParseRegion(r) // checked above
 			}
 			slices.Sort(rs)
-			c.regions[i] = slices.Compact(rs)
-		}
-		c.added[i] = it.Added.UnixMilli()
-		if !it.Until.IsZero() {
-			c.until[i] = it.Until.UnixMilli()
+			rt.regions = slices.Compact(rs)
 		}
 	}
 	return c, nil
@@ -200,7 +206,7 @@ func (c *Catalog) Index(id string) (int32, bool) {
 }
 
 // AddedMS returns when the title joined the catalogue, Unix milliseconds.
-func (c *Catalog) AddedMS(i int32) int64 { return c.added[i] }
+func (c *Catalog) AddedMS(i int32) int64 { return c.rights[i].added }
 
 // Genres returns the catalogue's genres; genre bit b of GenreMask is Genres()[b].
 func (c *Catalog) Genres() []string { return slices.Clone(c.genres) }
@@ -215,18 +221,20 @@ func (c *Catalog) PrimaryGenre(i int32) uint8 { return c.primary[i] }
 // everywhere), added by now and not past its license end. A viewer of unknown region (0)
 // sees only titles licensed everywhere.
 func (c *Catalog) Available(i int32, r Region, now time.Time) bool {
-	ms := now.UnixMilli()
-	if c.added[i] > ms {
+	return c.Allowed(i, r, MaxRating, now.UnixMilli())
+}
+
+// Allowed is Available and a maturity limit in one check, with the time in Unix ms: the
+// request path's filter.
+func (c *Catalog) Allowed(i int32, r Region, maxRating Rating, nowMS int64) bool {
+	rt := &c.rights[i]
+	if rt.rating > maxRating || rt.added > nowMS || rt.until != 0 && nowMS >= rt.until {
 		return false
 	}
-	if u := c.until[i]; u != 0 && ms >= u {
-		return false
-	}
-	rs := c.regions[i]
-	if len(rs) == 0 {
+	if len(rt.regions) == 0 {
 		return true
 	}
-	for _, x := range rs {
+	for _, x := range rt.regions {
 		if x == r {
 			return true
 		}
