@@ -12,6 +12,7 @@ import (
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/internal/db"
+	"github.com/cuepoint/cuepoint/internal/migrate"
 	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
 )
 
@@ -33,9 +34,21 @@ func newDatabase(t *testing.T) (driver.Conn, string) {
 	return conn, name
 }
 
-// apply runs every statement of the schema. (migrate.ClickHouse records versions on top; the
-// statements themselves are what must parse on the server and be idempotent.)
+// apply migrates database with migrate.ClickHouse, as `cuepoint migrate` does.
 func apply(t *testing.T, ctx context.Context, conn driver.Conn, database string) {
+	t.Helper()
+	applied, err := migrate.ClickHouse(ctx, conn, database, ClickHouse(database))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != len(ClickHouse(database)) {
+		t.Fatalf("applied %v to a new database", applied)
+	}
+}
+
+// applyStatements runs every statement of the schema again, bypassing the version record:
+// a migration interrupted half-way is completed by running all its statements again.
+func applyStatements(t *testing.T, ctx context.Context, conn driver.Conn, database string) {
 	t.Helper()
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database); err != nil {
 		t.Fatal(err)
@@ -57,7 +70,10 @@ func apply(t *testing.T, ctx context.Context, conn driver.Conn, database string)
 func TestAppliesAndIsIdempotent(t *testing.T) {
 	conn, database := newDatabase(t)
 	ctx := context.Background()
-	apply(t, ctx, conn, database)
+	applyStatements(t, ctx, conn, database)
+	if applied, err := migrate.ClickHouse(ctx, conn, database, ClickHouse(database)); err != nil || len(applied) != 0 {
+		t.Fatalf("migrating again applied %v, %v", applied, err)
+	}
 	have := map[string]bool{}
 	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ?", database)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/cuepoint/cuepoint/analytics/schema"
 	"github.com/cuepoint/cuepoint/internal/db"
 	"github.com/cuepoint/cuepoint/internal/logging"
+	"github.com/cuepoint/cuepoint/internal/migrate"
 	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
 )
 
@@ -74,21 +75,11 @@ func newEnv(t testing.TB, chAddr string) *env {
 	return e
 }
 
-// applySchema creates the analytics schema in database. It runs the migrations' statements
-// itself rather than through migrate.ClickHouse, whose INSERT of the version record (an
-// INSERT … VALUES through Exec) does not return on ClickHouse 18.16 as of this writing; the
-// statements are idempotent, which is all these tests need.
+// applySchema migrates database to the analytics schema, as `cuepoint migrate` does.
 func applySchema(t testing.TB, ctx context.Context, conn driver.Conn, database string) {
 	t.Helper()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database); err != nil {
+	if _, err := migrate.ClickHouse(ctx, conn, database, schema.ClickHouse(database)); err != nil {
 		t.Fatal(err)
-	}
-	for _, m := range schema.ClickHouse(database) {
-		for _, stmt := range m.Up {
-			if err := conn.Exec(ctx, stmt); err != nil {
-				t.Fatalf("migration %d: %v", m.Version, err)
-			}
-		}
 	}
 }
 
