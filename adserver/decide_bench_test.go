@@ -15,7 +15,9 @@ import (
 
 // benchServer is an adserver with three loopback bidders offering six ads for a 60 s break.
 func benchServer(b *testing.B) *adserver.AdServer {
-	o := func(id, dom string, cpm float64, dur int) auctiontest.Offer { return offer(id, dom, cpm, dur, "IAB"+id) }
+	o := func(id, dom string, cpm float64, dur int) auctiontest.Offer {
+		return offer(id, dom, cpm, dur, "IAB"+id)
+	}
 	var eps []auction.Endpoint
 	for i, offers := range [][]auctiontest.Offer{
 		{o("a", "a.example", 20, 15), o("b", "b.example", 18, 30)},

@@ -11,6 +11,8 @@
 //	       ──▶ direct-sold, then house line items in the time left (package catalog)
 //	       ──▶ clearing prices, win and loss notices ──▶ VAST 4.2 (render.go, package vast)
 //
+// The steps:
+//
 //   - The auction (decide.go, request.go) sends one bid request for a dynamic video pod
 //     (podid, poddur, maxseq, rqddurs or min/maxduration, mincpmpersec, floors and deals,
 //     device, user, content and regs from the request) to every configured bidder, with tmax
@@ -19,12 +21,12 @@
 //     most time — with at most ps ads, within the break, and competitive separation: no two
 //     ads of one advertiser domain or one category. It is an exact branch and bound.
 //   - The chosen ads are resolved (resolve.go): adm, or the markup their nurl serves, through
-//     at most --max-wrapper-depth VAST wrappers within --wrapper-timeout, detecting loops, every
-//     fetch through the SSRF guard (package safehttp), every level's trackers kept. Their media
-//     must be conditioned for the content ladder (package catalog, package condition): an ad
-//     that is not is left out and reported (VAST error 407, loss reason 201) and queued. Ads
-//     that cannot play are replaced and the pod refitted; runners-up are resolved alongside, so
-//     a failing ad costs no extra round trip.
+//     at most --max-wrapper-depth VAST wrappers within --wrapper-timeout, detecting loops,
+//     every fetch through the SSRF guard (package safehttp), every level's trackers kept.
+//     Their media must be conditioned for the content ladder (package catalog, package
+//     condition): an ad that is not is left out and reported (VAST error 407, loss reason
+//     201) and queued. Ads that cannot play are replaced and the pod refitted; runners-up are
+//     resolved alongside, so a failing ad costs no extra round trip.
 //   - Clearing (decide.go): first price, or second price — each winner pays the best losing
 //     price per second for its own length, at least its floor, plus a cent, at most its bid.
 //     Win notices carry the price; losers get their loss reason; the billing notice (burl) is

@@ -1,10 +1,10 @@
 package catalog
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
-	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
 	"github.com/cuepoint/cuepoint/adserver/condition"

@@ -2,11 +2,11 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
 
-	json "github.com/goccy/go-json"
 	"github.com/gocql/gocql"
 
 	"github.com/cuepoint/cuepoint/internal/migrate"

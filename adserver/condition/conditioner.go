@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,6 @@ import (
 	"sort"
 	"sync"
 	"time"
-
-	json "github.com/goccy/go-json"
 
 	"github.com/cuepoint/cuepoint/adserver/safehttp"
 	"github.com/cuepoint/cuepoint/internal/logging"

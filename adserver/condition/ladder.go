@@ -3,13 +3,12 @@ package condition
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"strings"
-
-	json "github.com/goccy/go-json"
 )
 
 // Ladder is the conditioning target: the renditions of the content that ads are stitched

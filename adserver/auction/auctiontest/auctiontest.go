@@ -13,6 +13,7 @@ package auctiontest
 import (
 	"bytes"
 	"compress/gzip"
+	stdjson "encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -276,11 +277,14 @@ func (b *Bidder) response(req *openrtb2.BidRequest, offers []Offer) []byte {
 		}
 		bids = append(bids, bd)
 	}
-	out, _ := json.MarshalNoEscape(map[string]any{
+	var out bytes.Buffer
+	enc := stdjson.NewEncoder(&out)
+	enc.SetEscapeHTML(false) // VAST in adm stays as it is
+	_ = enc.Encode(map[string]any{
 		"id": req.ID, "cur": "USD",
 		"seatbid": []map[string]any{{"seat": b.cfg.Seat, "bid": bids}},
 	})
-	return out
+	return out.Bytes()
 }
 
 // VAST returns the InLine VAST 4.2 markup the bidder sends for offer o in bid id: an
