@@ -39,6 +39,7 @@ func runBidder(ctx context.Context, args []string) error {
 	cfg := bidder.Flags(fs)
 	storeKind := fs.String("campaign-store", "cassandra", "where campaigns and budget leases live: cassandra or memory")
 	creatives := fs.String("creative-base-url", "http://127.0.0.1:8084/creatives", "base URL of the demo campaigns' media (seeded with --campaign-store memory)")
+	synthetic := fs.Int("synthetic-campaigns", 0, "with --campaign-store memory, also load this many synthetic campaigns (load tests)")
 	adminToken := fs.String("admin-token", "", "bearer token of the admin API (empty: admin API refuses every request)")
 	newLog := logging.Flags(fs)
 	fs.Check(func() error {
@@ -59,6 +60,11 @@ func runBidder(ctx context.Context, args []string) error {
 		deps.Store = bidder.NewMemoryStore()
 		if _, err := bidder.Seed(ctx, deps.Store, *creatives); err != nil {
 			return err
+		}
+		for _, c := range bidder.SyntheticCampaigns(*synthetic, 1, *creatives) {
+			if err := deps.Store.Put(ctx, c); err != nil {
+				return err
+			}
 		}
 	} else {
 		closeDB, err := wireBidderCassandra(ctx, p.cassandra(), p.cassandraOptions(""), p.cassandraReplication, cfg.Keyspace, p.cassandraKeyspace, log, &deps)
