@@ -111,10 +111,24 @@ func CassandraCluster(hosts []string, o CassandraOptions) *gocql.ClusterConfig {
 	return c
 }
 
-// OpenCassandra connects to hosts.
+// OpenCassandra connects to hosts. Against Cassandra older than 2.2 it reconnects with the
+// settings of cassandra_legacy.go.
 func OpenCassandra(hosts []string, o CassandraOptions) (*gocql.Session, error) {
-	s, err := CassandraCluster(hosts, o).CreateSession()
+	c := CassandraCluster(hosts, o)
+	s, err := c.CreateSession()
 	if err != nil {
+		return nil, fmt.Errorf("cassandra %v: %w", hosts, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), max(c.ConnectTimeout, time.Second))
+	release, err := CassandraRelease(ctx, s)
+	cancel()
+	if err != nil || !LegacyCassandra(release) {
+		return s, nil // a failed probe is the queries' problem, not the connection's
+	}
+	s.Close()
+	c = CassandraCluster(hosts, o) // a host policy cannot be shared between sessions
+	legacySafe(c)
+	if s, err = c.CreateSession(); err != nil {
 		return nil, fmt.Errorf("cassandra %v: %w", hosts, err)
 	}
 	return s, nil
