@@ -70,8 +70,9 @@ type AdServer struct {
 	filled        *vm.Counter
 	empty         *vm.Counter
 	badRequests   *vm.Counter
-	decisionTime  *vm.PrometheusHistogram
-	dropped       map[string]*vm.Counter // ads left out of pods, by reason
+	decisionTime  *vm.PrometheusHistogram // request arrival to VAST written
+	overhead      *vm.PrometheusHistogram // the same, less the wait for bidders: the adserver's own work
+	dropped       map[string]*vm.Counter  // ads left out of pods, by reason
 	beaconsOK     *vm.Counter
 	beaconsForged *vm.Counter
 	beaconsOld    *vm.Counter
@@ -131,6 +132,7 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		empty:         metrics.Counter(`cuepoint_adserver_empty_breaks_total`),
 		badRequests:   metrics.Counter(`cuepoint_adserver_bad_requests_total`),
 		decisionTime:  metrics.Latency(`cuepoint_adserver_decision_seconds`),
+		overhead:      metrics.Latency(`cuepoint_adserver_decision_overhead_seconds`),
 		dropped:       map[string]*vm.Counter{},
 		beaconsOK:     metrics.Counter(`cuepoint_adserver_beacons_total{result="counted"}`),
 		beaconsForged: metrics.Counter(`cuepoint_adserver_beacons_total{result="forged"}`),

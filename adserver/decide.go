@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,8 +52,11 @@ type Decision struct {
 	Issued time.Time
 	Ads    []PlacedAd
 	// Bidders asked, and the valid bids they returned.
-	Bidders, Bids  int
+	Bidders, Bids int
+	// AuctionLatency is from the request's arrival to the end of the auction; AuctionWait the
+	// part of it spent waiting for bidders (the slowest one's answer, capped by the deadline).
 	AuctionLatency time.Duration
+	AuctionWait    time.Duration
 	Latency        time.Duration
 	// Dropped counts the ads left out of the pod, by reason.
 	Dropped map[string]int
@@ -119,7 +123,9 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 	req := a.buildRequest(br, d.ID, auctionDeadline.Sub(now), &st.req)
 	st.body = req.AppendJSON(st.body[:0])
 	if a.auction.Len() > 0 {
+		waitStart := time.Now()
 		a.auction.Auction(auctionDeadline, req, st.body, &st.res)
+		d.AuctionWait = time.Since(waitStart)
 	}
 	d.AuctionLatency = time.Since(arrival)
 	d.Bidders = a.auction.Len()
@@ -181,15 +187,17 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 		if len(todo) == 0 {
 			break
 		}
-		// Resolve the runners-up alongside, as many as there are ads to resolve: when an ad of
-		// the pod cannot play, its replacement is then usually resolved already, and a chain of
-		// failing wrappers costs one round trip instead of one per replacement.
+		// Resolve the runners-up that need the network (wrappers, nurl-served markup)
+		// alongside, as many as there are ads to resolve: when an ad of the pod cannot play, its
+		// replacement is then usually resolved already, and a chain of failing wrappers costs
+		// one round trip instead of one per replacement. Inline markup is only parsed when
+		// chosen: parsing is CPU, and speculating on it would double it.
 		spare := len(todo)
 		for _, i := range a.byValue(cands, st) {
 			if spare == 0 {
 				break
 			}
-			if c := &cands[i]; c.resolved == nil && c.dropped == "" && !slices.Contains(chosen, i) {
+			if c := &cands[i]; c.resolved == nil && c.dropped == "" && needsNetwork(c.bid) && !slices.Contains(chosen, i) {
 				todo = append(todo, c)
 				spare--
 			}
@@ -290,6 +298,12 @@ func (a *AdServer) byValue(cands []candidate, st *auctionState) []int {
 	})
 	st.order = order
 	return order
+}
+
+// needsNetwork reports whether resolving b's markup fetches something: it is served by the
+// nurl, or it is a wrapper.
+func needsNetwork(b *auction.Bid) bool {
+	return b.Adm == "" || strings.Contains(b.Adm, "<Wrapper")
 }
 
 // screen drops a candidate that cannot be in this break, recording why.

@@ -3,6 +3,7 @@ package adserver
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -44,6 +45,8 @@ func (a *AdServer) HandleVAST(ctx *fasthttp.RequestCtx) {
 		a.empty.Inc()
 	}
 	a.filled.Add(len(d.Ads))
-	a.decisionTime.Update(d.Latency.Seconds())
+	total := time.Since(arrival)
+	a.decisionTime.Update(total.Seconds())
+	a.overhead.Update((total - d.AuctionWait).Seconds())
 	a.emitDecision(d)
 }
