@@ -32,8 +32,7 @@ type Pacer struct {
 	ticks    int64 // slots in the reservation window
 	fraction float64
 	log      *slog.Logger
-	mu       sync.Mutex
-	accounts map[string]*account
+	accounts sync.Map // campaign id → *account: read-mostly, lock-free on the bid path
 }
 
 // account is one campaign's day at this instance.
@@ -59,18 +58,15 @@ type slot struct {
 func NewPacer(ledger SpendLedger, window time.Duration, leaseFraction float64, log *slog.Logger) *Pacer {
 	tick := max(int64(window/time.Second)/32, 1)
 	ticks := max(int64(window/time.Second)/tick, 1)
-	return &Pacer{ledger: ledger, window: window, tick: tick, ticks: ticks, fraction: leaseFraction, log: log, accounts: map[string]*account{}}
+	return &Pacer{ledger: ledger, window: window, tick: tick, ticks: ticks, fraction: leaseFraction, log: log}
 }
 
 func (p *Pacer) account(id string) *account {
-	p.mu.Lock()
-	a := p.accounts[id]
-	if a == nil {
-		a = &account{ring: make([]slot, p.ticks+2)}
-		p.accounts[id] = a
+	if a, ok := p.accounts.Load(id); ok {
+		return a.(*account)
 	}
-	p.mu.Unlock()
-	return a
+	a, _ := p.accounts.LoadOrStore(id, &account{ring: make([]slot, p.ticks+2)})
+	return a.(*account)
 }
 
 func unixDay(t time.Time) int64 { return t.Unix() / 86400 }
