@@ -102,7 +102,7 @@ func BenchmarkGeneratorCeiling(b *testing.B) {
 
 // trivialServer starts a fasthttp server answering "ok" in a child process on CPU 1 when it can,
 // else in-process.
-func trivialServer(b *testing.B) (url, where string) {
+func trivialServer(b testing.TB) (url, where string) {
 	// runtime.NumCPU counts the CPUs this process may use, which is one under taskset -c 0, so
 	// just try CPU 1.
 	if _, err := exec.LookPath("taskset"); err == nil {
