@@ -202,19 +202,35 @@ func (p *Pacer) extend(id string, a *account, day int64) {
 	a.mu.Unlock()
 }
 
-// Prime leases a first chunk for each campaign synchronously, so a fresh instance bids at once.
+// Prime leases a first chunk today for each campaign that has none at this instance yet, so a
+// fresh instance (or a new campaign) bids at once. It runs up to 16 leases at a time and
+// returns when they are done or ctx ends.
 func (p *Pacer) Prime(ctx context.Context, cs []*Campaign, now time.Time) {
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
 	for _, c := range cs {
 		a := p.account(c.ID)
 		a.mu.Lock()
 		a.roll(c.DailyBudgetMicros, now)
-		day := a.day
+		day, fresh := a.day, a.leased == 0
 		a.mu.Unlock()
-		if a.leasing.CompareAndSwap(false, true) {
-			p.extend(c.ID, a, day)
+		if !fresh || !a.leasing.CompareAndSwap(false, true) {
+			continue
 		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			a.leasing.Store(false)
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			p.extend(c.ID, a, day)
+		}()
 	}
-	_ = ctx
+	wg.Wait()
 }
 
 // Committed returns campaign id's committed micros today at this instance (for tests and admin).

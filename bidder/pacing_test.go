@@ -135,3 +135,17 @@ func TestPacingThroughBidsAndNotices(t *testing.T) {
 		t.Errorf("committed %d > budget %d", got, c.DailyBudgetMicros)
 	}
 }
+
+// TestPrimeLeasesOnce: reloading campaigns does not lease again what is already leased.
+func TestPrimeLeasesOnce(t *testing.T) {
+	c := &Campaign{ID: "once", DailyBudgetMicros: 1_000_000}
+	ledger := NewMemoryLedger()
+	p := NewPacer(ledger, time.Minute, 0.1, logging.Discard)
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for range 5 {
+		p.Prime(context.Background(), []*Campaign{c}, at)
+	}
+	if got, _ := ledger.Leased(context.Background(), c.ID, dayString(unixDay(at))); got != 100_000 {
+		t.Fatalf("five primes leased %d, want one chunk of 100000", got)
+	}
+}
