@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,17 +53,32 @@ func (t Tools) run(ctx context.Context, args []string, total time.Duration, fn f
 	cmd := exec.CommandContext(ctx, t.ffmpeg(), args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 	cmd.WaitDelay = 5 * time.Second
+	cmd.SysProcAttr = childAttr()
 	stderr := &tailBuffer{max: 8 << 10}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	// Start and wait on one locked thread: it is ffmpeg's parent for the kernel, and it lives
+	// until ffmpeg exits (see childAttr).
+	started, readDone, exited := make(chan error, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		<-readDone // Wait closes stdout: read all of it first
+		exited <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		return fmt.Errorf("start %s: %w", t.ffmpeg(), err)
 	}
 	readProgress(stdout, total, fn)
-	err = cmd.Wait()
+	close(readDone)
+	err = <-exited
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
