@@ -67,7 +67,7 @@ in process memory. See docs/adserver.md.`)
 	adminToken := fs.String("admin-token", "", "bearer token of the admin API (empty: admin API refuses every request)")
 	storeKind := fs.String("catalog-store", "cassandra", "where the creative catalog lives: cassandra or memory")
 	keyspace := fs.String("adserver-keyspace", catalog.DefaultKeyspace, "Cassandra keyspace of the creative catalog")
-	mediaRoot := fs.String("media-root", "", "directory of conditioned ads (default <root>/media)")
+	mediaRoot := fs.String("media-root", "", "directory of conditioned ads (default <root>/adserver/media)")
 	mediaURL := fs.String("media-url", "", "public base URL of the media root (default <public-url>/media)")
 	ladderSpec := fs.String("ladder", "", "conditioning target: JSON or a JSON file of the content ladder (default: the origin's ladder)")
 	workers := fs.Int("condition-workers", 1, "concurrent ffmpeg conditioning jobs")
@@ -96,7 +96,7 @@ in process memory. See docs/adserver.md.`)
 	w := adserverWiring{cfg: cfg, log: log, adminToken: *adminToken, mediaRoot: *mediaRoot, mediaURL: *mediaURL,
 		ladder: lad, workers: *workers, preset: *preset, seedDemo: *seedDemo, spool: filepath.Join(p.root, "spool", "adserver")}
 	if w.mediaRoot == "" {
-		w.mediaRoot = filepath.Join(p.root, "media")
+		w.mediaRoot = filepath.Join(p.root, "adserver", "media")
 	}
 	if *analytics {
 		w.brokers = p.kafka()
@@ -328,7 +328,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 		return nil, err
 	}
 	srv, err := buildAdserver(ctx, adserverWiring{cfg: &cfg, log: env.log, adminToken: env.adminToken,
-		mediaRoot: filepath.Join(env.root, "media"), ladder: lad, workers: 1, preset: "veryfast", store: st,
+		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st,
 		brokers: env.kafka, spool: filepath.Join(env.root, "spool", "adserver"), seedDemo: true})
 	if err != nil {
 		closeDB()
