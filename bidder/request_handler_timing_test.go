@@ -112,6 +112,7 @@ func BenchmarkHandleBidParallel(b *testing.B) {
 	bd := benchBidder(b, 10_000)
 	body := readFixture(b, "ctv_pod.json")
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var ctx fasthttp.RequestCtx
 		ctx.Request.Header.SetMethod("POST")
