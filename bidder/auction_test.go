@@ -1,6 +1,7 @@
 package bidder
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -239,5 +240,27 @@ func TestEarlyStopMatchesExhaustiveScan(t *testing.T) {
 		if ka, kb := key(a), key(b); strings.Join(ka, " ") != strings.Join(kb, " ") {
 			t.Errorf("request %d: early stop chose %v, exhaustive scan %v", i, ka, kb)
 		}
+	}
+}
+
+// slowFeatures ignores its deadline, as a misbehaving dependency might.
+type slowFeatures struct{ MemoryViewers }
+
+func (s *slowFeatures) Viewer(ctx context.Context, id string, dst *ViewerFeatures) error {
+	time.Sleep(40 * time.Millisecond)
+	return nil
+}
+
+// TestDeadlineOverrunReleasesBudget: a decision that finishes after the deadline is answered
+// with 204, and the budget its bids reserved is released.
+func TestDeadlineOverrunReleasesBudget(t *testing.T) {
+	sf := &slowFeatures{MemoryViewers: *NewMemoryViewers()}
+	b := newTestBidder(t, testConfig(), Deps{Features: sf, Counters: sf}, bannerCampaign("late", 2_000_000))
+	code, _, _ := call(t, b, `{"id":"r","tmax":40,"user":{"id":"v"},"imp":[{"id":"1","banner":{"w":300,"h":250}}]}`)
+	if code != 204 {
+		t.Fatalf("overrun decision: %d, want 204", code)
+	}
+	if got := b.pacer.Committed("late"); got != 0 {
+		t.Errorf("an unsent bid still holds %d micros of budget", got)
 	}
 }

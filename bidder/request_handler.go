@@ -68,10 +68,10 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 	}
 	reason := b.decide(context.Background(), rc)
 	if reason == reasonNone && time.Now().After(rc.deadline) {
-		b.releaseBids(rc)
 		reason = reasonDeadline
 	}
 	if reason != reasonNone {
+		b.releaseBids(rc) // bids of imps decided before the deadline struck are not sent
 		b.noBid(ctx, rc, reason)
 		return
 	}
