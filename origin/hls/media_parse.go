@@ -63,9 +63,10 @@ func (p *MediaPlaylist) Decode(s string) error {
 	segs, arena := p.Segments[:0], p.arena[:0]
 	*p = MediaPlaylist{Header: p.Header[:0], Trailer: p.Trailer[:0]}
 	if cap(segs) == 0 {
-		// Each segment takes two lines or more; counting newlines is a vectorised scan, counting
-		// "#EXTINF" is not.
-		segs = make([]Segment, 0, strings.Count(s, "\n")/2+1)
+		// One segment per "EXTINF:". Counting "F:" (a vectorised search for a byte that is
+		// rare in playlists) is several times faster than counting "#EXTINF:" ('#' starts every
+		// tag); an overestimate only costs capacity.
+		segs = make([]Segment, 0, strings.Count(s, "F:")+1)
 	}
 
 	sc := NewScanner(s)
