@@ -6,7 +6,9 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,11 +36,15 @@ func envInt(name string, def int) int {
 }
 
 // BenchmarkSinkThroughput stores the same events (bid requests, or the family
-// CUEPOINT_SINK_BENCH_FAMILY names) into fresh databases twice per round:
-// with a raw clickhouse-go columnar batch insert of rows built in advance (the ceiling: no
-// Kafka, no decoding, no ledger), then with the sink consuming them from Kafka with its
-// production settings. Rounds alternate the two so that both see the same machine load
-// (this machine is shared); it reports the medians and the median of the per-round ratios.
+// CUEPOINT_SINK_BENCH_FAMILY names) into fresh databases twice per round: with a raw
+// clickhouse-go columnar batch insert of rows built in advance (the ceiling: no Kafka, no
+// decoding, no ledger), then with the sink consuming them from Kafka with its production
+// settings. Rounds alternate the two so that both see the same machine load.
+//
+// This machine is shared, so besides wall-clock rates it reports the CPU both sides spend per
+// row — this process (sink or client, and the in-process Kafka broker) plus the ClickHouse
+// server, which has a server of its own here — which other processes' load inflates far
+// less, and the rate that CPU cost allows on the machine's 2 cores when they are not shared.
 func BenchmarkSinkThroughput(b *testing.B) {
 	n := envInt("CUEPOINT_SINK_BENCH_EVENTS", 500_000)
 	rounds := envInt("CUEPOINT_SINK_BENCH_ROUNDS", 3)
@@ -46,21 +52,28 @@ func BenchmarkSinkThroughput(b *testing.B) {
 	if f := os.Getenv("CUEPOINT_SINK_BENCH_FAMILY"); f != "" {
 		family = events.Family(f)
 	}
-	chAddr := stacktest.ClickHouse(b)
+	ch := stacktest.OwnClickHouse(b)
 	for b.Loop() {
 		evs := generate(family, n, 42)
-		var raws, sinks, ratios []float64
+		var raws, sinks, ratios, rawCPU, sinkCPU []float64
 		for range rounds {
-			raw := rawInsert(b, newEnv(b, chAddr), evs)
-			sink := sinkInsert(b, newEnv(b, chAddr), evs)
-			raws, sinks, ratios = append(raws, raw), append(sinks, sink), append(ratios, sink/raw)
-			b.Logf("round: raw insert %.0f rows/s, sink %.0f rows/s (%.2f)", raw, sink, sink/raw)
+			raw := rawInsert(b, newEnv(b, ch.Addr()), evs, ch.PID())
+			sink := sinkInsert(b, newEnv(b, ch.Addr()), evs, ch.PID())
+			raws, sinks, ratios = append(raws, raw.rate), append(sinks, sink.rate), append(ratios, sink.rate/raw.rate)
+			rawCPU, sinkCPU = append(rawCPU, raw.cpuPerRow), append(sinkCPU, sink.cpuPerRow)
+			b.Logf("round: raw insert %.0f rows/s (%.2f cpu-µs/row), sink %.0f rows/s (%.2f cpu-µs/row); wall ratio %.2f",
+				raw.rate, raw.cpuPerRow, sink.rate, sink.cpuPerRow, sink.rate/raw.rate)
 		}
+		rc, sc := median(rawCPU), median(sinkCPU)
 		b.ReportMetric(median(raws), "raw-rows/s")
 		b.ReportMetric(median(sinks), "sink-rows/s")
 		b.ReportMetric(median(ratios), "sink/raw")
-		b.Logf("%d %s events × %d rounds: raw insert %.0f rows/s, sink %.0f rows/s, ratio %.2f (medians)",
-			n, family, rounds, median(raws), median(sinks), median(ratios))
+		b.ReportMetric(rc, "raw-cpu-µs/row")
+		b.ReportMetric(sc, "sink-cpu-µs/row")
+		b.ReportMetric(rc/sc, "raw/sink-cpu")
+		b.Logf("%d %s events × %d rounds (medians): wall raw %.0f rows/s, sink %.0f rows/s, ratio %.2f; "+
+			"CPU raw %.2f µs/row, sink %.2f µs/row, sink at %.2f of raw; on 2 unshared cores ≈ raw %.0f, sink %.0f rows/s",
+			n, family, rounds, median(raws), median(sinks), median(ratios), rc, sc, rc/sc, 2e6/rc, 2e6/sc)
 	}
 }
 
@@ -70,9 +83,30 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-// sinkInsert produces evs, runs a sink with its production batching over them, and returns
-// its rate from its first stored batch to its last, leaving out the group join.
-func sinkInsert(b *testing.B, e *env, evs []events.Event) float64 {
+// measured is one side's result: rows per wall second and CPU µs per row.
+type measured struct{ rate, cpuPerRow float64 }
+
+// cpuTime returns the CPU time used so far by this process and by the process pid.
+func cpuTime(b *testing.B, pid int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the parenthesised command: state is field 3, utime 14, stime 15 (ticks).
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return self + time.Duration(utime+stime)*10*time.Millisecond // CLK_TCK is 100 on Linux
+}
+
+// sinkInsert produces evs, runs a sink with its production batching over them, and measures
+// it from its first stored batch to its last, leaving out the group join.
+func sinkInsert(b *testing.B, e *env, evs []events.Event, chPID int) measured {
 	produceFast(b, e, evs)
 	cfg := e.config()
 	cfg.BatchRows, cfg.BatchInterval, cfg.InsertTimeout = DefaultBatchRows, DefaultBatchInterval, DefaultInsertTimeout
@@ -82,20 +116,21 @@ func sinkInsert(b *testing.B, e *env, evs []events.Event) float64 {
 	for stored.Get() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	t0, n0 := time.Now(), stored.Get()
+	t0, n0, c0 := time.Now(), stored.Get(), cpuTime(b, chPID)
 	for stored.Get() < uint64(len(evs)) {
 		time.Sleep(time.Millisecond)
 	}
-	rate := float64(uint64(len(evs))-n0) / time.Since(t0).Seconds()
+	rows := float64(uint64(len(evs)) - n0)
+	m := measured{rows / time.Since(t0).Seconds(), float64((cpuTime(b, chPID) - c0).Microseconds()) / rows}
 	r.stop()
 	e.expectExactly(f, uint64(len(evs)))
-	return rate
+	return m
 }
 
-// rawInsert inserts evs into e's bids table in batches of DefaultBatchRows, with the sink's
-// column layout but straight from memory, and returns rows per second. Like sinkInsert, it
-// times from the first batch acknowledged to the last, so that both leave out a cold start.
-func rawInsert(b *testing.B, e *env, evs []events.Event) float64 {
+// rawInsert inserts evs into e's table in batches of DefaultBatchRows, with the sink's column
+// layout but straight from memory. Like sinkInsert, it measures from the first batch
+// acknowledged to the last, so that both leave out a cold start.
+func rawInsert(b *testing.B, e *env, evs []events.Event, chPID int) measured {
 	t := tables[evs[0].Family()]
 	var batches []*rows
 	for i := 0; i < len(evs); i += DefaultBatchRows {
@@ -110,6 +145,7 @@ func rawInsert(b *testing.B, e *env, evs []events.Event) float64 {
 	}
 	ctx := context.Background()
 	var t0 time.Time
+	var c0 time.Duration
 	for i, r := range batches {
 		batch, err := e.conn.PrepareBatch(ctx, t.insertSQL(e.db))
 		if err != nil {
@@ -125,10 +161,11 @@ func rawInsert(b *testing.B, e *env, evs []events.Event) float64 {
 			b.Fatal(err)
 		}
 		if i == 0 {
-			t0 = time.Now()
+			t0, c0 = time.Now(), cpuTime(b, chPID)
 		}
 	}
-	return float64(len(evs)-batches[0].n) / time.Since(t0).Seconds()
+	rows := float64(len(evs) - batches[0].n)
+	return measured{rows / time.Since(t0).Seconds(), float64((cpuTime(b, chPID) - c0).Microseconds()) / rows}
 }
 
 // produceFast produces evs with large client batches.
