@@ -117,38 +117,30 @@ func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOpti
 		return nil, err
 	}
 	log.Info("bidder schema migrated", "cassandra_ks", keyspace, "applied", applied)
-	// Leases use lightweight transactions (Paxos): allow them a second; they run off the bid path.
-	o.Timeout = time.Second
+	// Leases use lightweight transactions (Paxos), off the bid path; every call carries its own
+	// deadline. The per-attempt timeout stays ≥ 2 s: a heartbeat that times out makes gocql
+	// reconnect its control connection, and gocql v1.7.0's ring refresh after a reconnect
+	// panics against Cassandra 2.1.0 (no rpc_address in system.local; see featurestore/legacy.go).
+	o.Timeout = 2 * time.Second
 	o.Consistency = gocql.LocalQuorum
 	sess, err := db.OpenCassandra(hosts, o)
 	if err != nil {
 		return nil, err
 	}
+	// The featurestore reader opens (and, against Cassandra 2.1, supervises) its own session.
 	fcfg := featurestore.DefaultConfig()
 	fcfg.Name, fcfg.Hosts, fcfg.Keyspace = "bidder", hosts, featureKeyspace
-	// The featurestore bounds each read itself (ReadTimeout and the caller's deadline), so the
-	// session's timeout only governs gocql's control connection: keep it generous. With tens of
-	// milliseconds, a busy machine makes the control connection reconnect, and gocql v1.7.0's
-	// ring refresh after a reconnect panics against Cassandra 2.1 (no rpc_address in
-	// system.local; apache/cassandra-gocql-driver#1251).
-	fo := o
-	fo.Keyspace, fo.Timeout, fo.Consistency = featureKeyspace, time.Second, gocql.LocalOne
-	fsess, err := db.OpenCassandra(hosts, fo)
+	fcfg.HostLookup, fcfg.LocalDC = o.DiscoverPeers, o.Datacenter
+	fst, err := featurestore.Open(ctx, fcfg, log, false)
 	if err != nil {
 		sess.Close()
-		return nil, err
-	}
-	fst, err := featurestore.OpenSession(fcfg, fsess, log)
-	if err != nil {
-		sess.Close()
-		fsess.Close()
 		return nil, err
 	}
 	features := bidder.NewFeatureStore(fst)
 	deps.Store = bidder.NewCassandraStore(sess, keyspace)
 	deps.Ledger = bidder.NewCassandraLedger(sess, keyspace)
 	deps.Features, deps.Counters = features, features
-	return func() { _ = fst.Close(); fsess.Close(); sess.Close() }, nil
+	return func() { _ = fst.Close(); sess.Close() }, nil
 }
 
 // startDevBidder runs the bidder in `cuepoint dev` on the embedded Cassandra, seeded with the
