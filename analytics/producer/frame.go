@@ -29,7 +29,7 @@ const (
 	frameMagic1   = 0xFE
 	frameHeader   = 10
 	frameVersion  = 1
-	maxFrameBody  = 16 << 20 // a frame body longer than this is damage, not data
+	maxFrameBody  = 2 << 20 // a frame body longer than this is damage, not data
 	minFrameBody  = 1 + 8 + 1 + 1
 	frameOverhead = frameHeader + minFrameBody
 )

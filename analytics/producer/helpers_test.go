@@ -71,7 +71,7 @@ func (k *kafka) stop() {
 func (k *kafka) brokers() []string { return []string{"127.0.0.1:" + strconv.Itoa(k.port)} }
 
 // freePort returns a loopback port that nothing listens on (for now).
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

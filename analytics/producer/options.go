@@ -24,9 +24,9 @@ const (
 )
 
 // Option configures a Producer.
-type Option func(*config)
+type Option func(*options)
 
-type config struct {
+type options struct {
 	service         string
 	log             *slog.Logger
 	spoolDir        string
@@ -42,8 +42,8 @@ type config struct {
 	kafka           []kgo.Opt
 }
 
-func defaults() config {
-	return config{
+func defaults() options {
+	return options{
 		service:         DefaultService,
 		log:             logging.Discard,
 		spoolBytes:      DefaultSpoolBytes,
@@ -59,18 +59,18 @@ func defaults() config {
 }
 
 // WithService sets the service label of the producer's metrics and logs (default "cuepoint").
-func WithService(name string) Option { return func(c *config) { c.service = name } }
+func WithService(name string) Option { return func(c *options) { c.service = name } }
 
 // WithLogger sets the logger for drops, spool damage and Kafka client warnings (default:
 // discard).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *options) { c.log = l } }
 
 // WithSpool sets the spool directory, which is required, and the most bytes it may hold
 // (default 1 GiB). The directory must be on a local disk and used by this process alone; what
 // a previous process left in it is replayed on start. When the spool is full, records are
 // dropped and counted.
 func WithSpool(dir string, maxBytes int64) Option {
-	return func(c *config) {
+	return func(c *options) {
 		c.spoolDir = dir
 		if maxBytes > 0 {
 			c.spoolBytes = maxBytes
@@ -80,36 +80,36 @@ func WithSpool(dir string, maxBytes int64) Option {
 
 // WithSegmentBytes sets the size at which the spool starts a new segment file (default 8 MiB).
 // The replayer holds one segment in memory.
-func WithSegmentBytes(n int64) Option { return func(c *config) { c.segmentBytes = n } }
+func WithSegmentBytes(n int64) Option { return func(c *options) { c.segmentBytes = n } }
 
 // WithSyncInterval sets how often spooled records are fsync'd (default 100 ms): a machine that
 // loses power loses at most this much of the spool. Sealed segments are fsync'd when sealed.
-func WithSyncInterval(d time.Duration) Option { return func(c *config) { c.syncInterval = d } }
+func WithSyncInterval(d time.Duration) Option { return func(c *options) { c.syncInterval = d } }
 
 // WithDeliveryTimeout sets how long a record may wait for Kafka before it is spooled instead
 // (default 2 s). It is also how long an outage takes to be noticed, and so the window of
 // records held only in memory. The Kafka client allows no less than 1 s.
-func WithDeliveryTimeout(d time.Duration) Option { return func(c *config) { c.deliveryTimeout = d } }
+func WithDeliveryTimeout(d time.Duration) Option { return func(c *options) { c.deliveryTimeout = d } }
 
 // WithMemoryLimit bounds the bytes of records held in memory (default 64 MiB): half for the
 // hand-off queue, half for the Kafka client's buffer. A full Kafka buffer sends records to the
 // spool; a full queue (the spool's disk cannot keep up) drops them.
-func WithMemoryLimit(bytes int64) Option { return func(c *config) { c.memoryLimit = bytes } }
+func WithMemoryLimit(bytes int64) Option { return func(c *options) { c.memoryLimit = bytes } }
 
 // WithQueueSize bounds the records waiting between Emit and the dispatcher (default 65536).
-func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = n } }
+func WithQueueSize(n int) Option { return func(c *options) { c.queueSize = n } }
 
 // WithMaxEventBytes refuses events whose key and encoding exceed n bytes (default 1 MiB).
-func WithMaxEventBytes(n int) Option { return func(c *config) { c.maxEventBytes = n } }
+func WithMaxEventBytes(n int) Option { return func(c *options) { c.maxEventBytes = n } }
 
 // WithReplayBackoff sets the first and the longest wait between attempts to replay the spool
 // while Kafka stays unreachable (default 100 ms doubling up to 5 s).
 func WithReplayBackoff(first, longest time.Duration) Option {
-	return func(c *config) { c.backoff, c.maxBackoff = first, longest }
+	return func(c *options) { c.backoff, c.maxBackoff = first, longest }
 }
 
 // WithKafkaOptions adds options to the franz-go client (TLS, SASL, client id, compression).
 // The producer sets the seed brokers, RecordDeliveryTimeout and MaxBufferedBytes itself.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
-	return func(c *config) { c.kafka = append(c.kafka, opts...) }
+	return func(c *options) { c.kafka = append(c.kafka, opts...) }
 }

@@ -15,7 +15,7 @@ type rec struct {
 	kr      kgo.Record // handed to the Kafka client; Key and Value alias buf
 	buf     []byte     // key bytes, then the event's encoding
 	keyLen  int
-	at      time.Time // when Emit accepted the record
+	at      time.Time // when the dispatcher took the record
 	fam     *familyMetrics
 	p       *Producer
 	promise func(*kgo.Record, error) // r.done, bound once per rec so producing allocates nothing
