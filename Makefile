@@ -8,7 +8,7 @@ RACE_PKGS := ./internal/... ./analytics/... ./featurestore/... ./loadtest/...
 RACE_EXCLUDE := /(internal|analytics|featurestore|loadtest)(/|$$)
 DEPS_STAMP := .cuepoint/deps.ok
 
-.PHONY: all build run test test-unit bench lint deps clean help
+.PHONY: all build run test test-unit bench lint deps clean help web
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - benchmarks and load tests; rewrites figures in BENCHMARKS.md"
 	@echo "make lint   - gofmt and go vet"
 	@echo "make deps   - install system and npm dependencies (idempotent)"
+	@echo "make web    - build the front-end bundles (web/*/dist) with npm"
 
 # deps is idempotent; the stamp only saves the apt/npm round trip when nothing changed.
 $(DEPS_STAMP): scripts/deps.sh package.json package-lock.json
@@ -28,7 +29,16 @@ deps:
 	bash scripts/deps.sh
 	@mkdir -p $(dir $(DEPS_STAMP)) && touch $(DEPS_STAMP)
 
-build:
+# The front-end bundles, built by esbuild from npm into web/*/dist (never committed); the Go
+# servers read them from disk. node_modules comes from `npm ci`, as scripts/deps.sh installs it.
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+web: $(NODE_MODULES)
+	npm run --silent build:dashboard
+
+build: web
 	$(GO) build -o $(BIN) ./cmd/cuepoint
 
 run: $(DEPS_STAMP) build
@@ -36,7 +46,7 @@ run: $(DEPS_STAMP) build
 
 # The integration tests start the servers they need through internal/stack/stacktest; with
 # CI=true a missing server is a failure, never a skip.
-test: $(DEPS_STAMP) lint
+test: $(DEPS_STAMP) lint web
 	$(GO) test -count=1 -race -timeout 15m $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v -E '$(RACE_EXCLUDE)')
 
