@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gocql/gocql"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/bidder"
@@ -93,7 +94,10 @@ func runBidder(ctx context.Context, args []string) error {
 // Emit never blocks the bid path.
 func newBidderProducer(brokers []string, dir string, log *slog.Logger) (*producer.Producer, error) {
 	prod, err := producer.New(brokers, producer.WithService("bidder"), producer.WithLogger(log),
-		producer.WithSpool(dir, 256<<20))
+		producer.WithSpool(dir, 256<<20),
+		// The topics appear on first use where the broker allows it (the dev broker does;
+		// production brokers that do not have them created by their operators).
+		producer.WithKafkaOptions(kgo.AllowAutoTopicCreation()))
 	if err != nil {
 		return nil, fmt.Errorf("analytics producer: %w", err)
 	}
@@ -171,12 +175,13 @@ func startDevBidder(ctx context.Context, env *devEnv) (*server.Server, error) {
 	srv := server.New("bidder", cfg.Addr, server.WithLogger(env.log), server.WithAdminToken(env.adminToken),
 		server.WithMaxBodySize(cfg.MaxBodyBytes))
 	srv.OnClose("cassandra", func(context.Context) error { closeDB(); return nil })
-	prod, err := newBidderProducer(env.kafka, filepath.Join(env.root, "spool", "bidder"), env.log)
+	// The dev process's one analytics producer, shared with every service that emits.
+	prod, release, err := devProducer(env)
 	if err != nil {
 		closeDB()
 		return nil, err
 	}
-	srv.OnClose("analytics", prod.Close)
+	srv.OnClose("analytics", release)
 	deps.Emitter = prod
 	b, err := bidder.New(cfg, deps)
 	if err != nil {
