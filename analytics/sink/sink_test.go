@@ -8,6 +8,7 @@ import (
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/analytics/events/eventstest"
+	"github.com/cuepoint/cuepoint/analytics/schema"
 	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
 )
 
@@ -145,5 +146,21 @@ func TestColumnsMatchSchema(t *testing.T) {
 		if len(types) > 0 {
 			t.Errorf("%s: columns the sink does not write: %v", f, types)
 		}
+	}
+}
+
+// The sink runs retention: partitions older than the limit go, recent ones stay.
+func TestSinkRunsRetention(t *testing.T) {
+	e := newEnv(t, stacktest.ClickHouse(t))
+	old := time.Now().AddDate(0, 0, -40).Format("2006-01-02 15:04:05")
+	e.exec(fmt.Sprintf("INSERT INTO %s.wins (time, id, type) SELECT toDateTime('%s'), 'old', 'win'", e.db, old))
+	e.produce(generate(events.FamilyWins, 10, 1)...)
+	cfg := e.config()
+	cfg.Retention = schema.Retention{RawDays: 30}
+	cfg.RetentionInterval = 50 * time.Millisecond
+	r := e.start(cfg, hooks{})
+	e.expectExactly(events.FamilyWins, 10) // the old row is gone, the new ones are in
+	if r.s.m.retentionDrops.Get() == 0 {
+		t.Error("no partition dropped")
 	}
 }
