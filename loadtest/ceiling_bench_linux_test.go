@@ -21,8 +21,8 @@ import (
 // BenchmarkGeneratorCeiling measures the rate the generator sustains on ONE core: it runs the
 // generator with GOMAXPROCS=1 against a trivial fasthttp server in a child process pinned to
 // another core (taskset), stepping the offered rate up until the generator falls behind (its
-// dispatch lag p99 passes 5 ms) or the achieved rate drops below 98% of the offered one. Pin the
-// generator itself too:
+// dispatch lag p99 passes 5 ms) or the achieved rate drops below 98% of the offered one, twice in
+// a row. Pin the generator itself too:
 //
 //	taskset -c 0 go test ./loadtest -run '^$' -bench GeneratorCeiling -benchtime 1x
 //

@@ -105,7 +105,7 @@ func TestSessionPlayerFetchesAStartup(t *testing.T) {
 func TestSSAIScenarioRuns(t *testing.T) {
 	o := newHLSOrigin(t)
 	s := SSAI(o.URL, Options{Pool: 16, Connections: 8})
-	res, err := Run(context.Background(), Config{Mix: []Weighted{{Scenario: s, Weight: 1}}, Rate: 40, Duration: 500 * time.Millisecond, Connections: 8})
+	res, err := Run(context.Background(), Config{Mix: []Weighted{{Scenario: s, Weight: 1}}, Rate: 40, Duration: 500 * time.Millisecond, Connections: 8, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func sampleResult(t *testing.T) *Result {
 	res, err := Run(context.Background(), Config{
 		Name: "mixed", Mix: []Weighted{{Scenario: URL(a.URL), Weight: 2}, {Scenario: &Scenario{Name: "b&<x>", Target: b.URL,
 			Requests: []Request{{Method: "GET", URI: b.URL}}}, Weight: 1}},
-		Rate: 300, Duration: 1200 * time.Millisecond, Connections: 8,
+		Rate: 300, Duration: 1200 * time.Millisecond, Connections: 8, Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func sampleResult(t *testing.T) *Result {
 
 func TestSummaryJSON(t *testing.T) {
 	res := sampleResult(t)
-	slo, _ := ParseSLO("p99=1s,errors=1%")
+	slo, _ := ParseSLO("p99=30s,errors=1%")
 	var buf bytes.Buffer
 	if err := WriteJSON(&buf, Summarize(res, slo, true)); err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestTextReport(t *testing.T) {
 	}
 	var prog bytes.Buffer
 	ProgressPrinter(&prog)(res.Intervals[0])
-	if !regexp.MustCompile(`^\s+1\.0s  sent \d+/s  done \d+/s  p50 \S+  p99 \S+  max \S+  errors 0  queued -?\d+(  generator late \S+)?\n$`).MatchString(prog.String()) {
+	if !regexp.MustCompile(`^\s+\d+\.\ds  sent \d+/s  done \d+/s  p50 \S+  p99 \S+  max \S+  errors 0  queued -?\d+(  generator late \S+)?\n$`).MatchString(prog.String()) {
 		t.Errorf("progress line %q", prog.String())
 	}
 }

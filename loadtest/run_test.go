@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -13,22 +15,59 @@ import (
 // These tests measure wall-clock behaviour, as the issue requires, on a 2-core machine that may be
 // busy with other test binaries. Noise only ever adds latency and lateness, so:
 //   - assertions that a stall shows (p99 high) are checked once: noise cannot hide a stall;
-//   - assertions that things are fast or on time (healthy p99, rate accuracy) get up to three
-//     attempts and pass on the first clean one: a real bug fails all three.
-//   - counts are exact: the schedule is a pure function of rate and duration.
+//   - assertions that things are fast or on time (healthy p99, rate accuracy) get a few attempts
+//     and pass on the first clean one: a real bug fails them all. A failed attempt in which the
+//     generator itself reports that it fell behind measured the machine, not the code: it does
+//     not count, and when no attempt could measure, the test is skipped if the machine is
+//     overloaded (load average above twice its CPUs) and fails otherwise;
+//   - counts are exact: the schedule is a pure function of rate and duration;
+//   - timeouts are generous, so a starved machine does not turn into errors.
 
-func attempts(t *testing.T, n int, try func(attempt int) (ok bool, why string)) {
+// attempt is one measurement: behind reports that the generator could not keep up (the attempt
+// is inconclusive); otherwise ok and why are the verdict.
+type attempt struct {
+	behind bool
+	ok     bool
+	why    string
+}
+
+func attempts(t *testing.T, n int, try func() attempt) {
 	t.Helper()
 	var whys []string
-	for a := 1; a <= n; a++ {
-		ok, why := try(a)
-		if ok {
+	conclusive := 0
+	for i := 1; i <= n; i++ {
+		a := try()
+		if a.ok {
 			return
 		}
-		t.Logf("attempt %d: %s", a, why)
-		whys = append(whys, why)
+		if a.behind {
+			t.Logf("attempt %d inconclusive: the generator fell behind (%s)", i, a.why)
+			continue
+		}
+		conclusive++
+		t.Logf("attempt %d: %s", i, a.why)
+		whys = append(whys, a.why)
 	}
-	t.Errorf("failed %d attempts: %q", n, whys)
+	if conclusive == 0 {
+		if load, busy := machineBusy(); busy {
+			t.Skipf("the generator fell behind in all %d attempts on an overloaded machine (load average %.1f)", n, load)
+		}
+		t.Fatalf("the generator fell behind in all %d attempts on a machine that is not overloaded", n)
+	}
+	t.Errorf("failed %d attempts: %q", conclusive, whys)
+}
+
+// machineBusy reports the 1-minute load average and whether it exceeds twice the CPUs.
+func machineBusy() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	var load float64
+	if _, err := fmt.Sscan(string(b), &load); err != nil {
+		return 0, false
+	}
+	return load, load > 2*float64(runtime.NumCPU())
 }
 
 // The issue's headline property: against a server that stalls 300 ms every 3 s, an open-loop
@@ -39,7 +78,7 @@ func TestStallShowsInP99(t *testing.T) {
 	epoch := time.Now()
 	ts := serve(t, stallingHandler(epoch, 3*time.Second, time.Second, 300*time.Millisecond))
 	res, err := Run(context.Background(), Config{
-		Mix: urlMix(ts.URL), Rate: 1000, Duration: 3200 * time.Millisecond, Connections: 32,
+		Mix: urlMix(ts.URL), Rate: 1000, Duration: 3200 * time.Millisecond, Connections: 32, Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,17 +109,18 @@ func TestStallShowsInP99(t *testing.T) {
 // The same run against a healthy server keeps p99 far below the stall.
 func TestHealthyServerLowP99(t *testing.T) {
 	ts := serve(t, okHandler)
-	attempts(t, 3, func(int) (bool, string) {
-		res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: 1000, Duration: 2 * time.Second, Connections: 32})
+	attempts(t, 3, func() attempt {
+		res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: 1000, Duration: 2 * time.Second, Connections: 32, Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("requests %d p50 %s p99 %s max %s lag p99 %s", res.Requests, res.Quantile(50), res.Quantile(99), res.Quantile(100), quantile(res.Lag, 99))
-		if res.Errors != 0 || res.Requests != 2000 {
-			t.Fatalf("requests %d errors %d, want 2000 and 0", res.Requests, res.Errors)
+		if res.Requests != 2000 {
+			t.Fatalf("requests %d, want 2000", res.Requests)
 		}
 		p99 := res.Quantile(99)
-		return p99 < 100*time.Millisecond, "p99 " + p99.String() + " against a healthy server, want < 100ms"
+		return attempt{behind: res.GeneratorBehind(), ok: p99 < 100*time.Millisecond && res.Errors == 0,
+			why: fmt.Sprintf("p99 %s and %d errors against a healthy server, want < 100ms and 0", p99, res.Errors)}
 	})
 }
 
@@ -93,8 +133,8 @@ func TestRateAccuracy(t *testing.T) {
 		arrival Arrival
 	}{{500, Constant}, {2000, Constant}, {2000, Poisson}} {
 		t.Run(c.arrival.String(), func(t *testing.T) {
-			attempts(t, 3, func(int) (bool, string) {
-				res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: c.rate, Arrival: c.arrival, Duration: d, Connections: 16, Seed: 7})
+			attempts(t, 3, func() attempt {
+				res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: c.rate, Arrival: c.arrival, Duration: d, Connections: 16, Seed: 7, Timeout: 10 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -112,8 +152,8 @@ func TestRateAccuracy(t *testing.T) {
 						t.Fatalf("poisson: %d arrivals in %s is far from %.0f/s", res.Requests, d, c.rate)
 					}
 				}
-				off := math.Abs(got-want) / want
-				return off <= 0.02, fmt.Sprintf("achieved %.1f/s for %.1f/s", got, want)
+				return attempt{behind: res.GeneratorBehind(), ok: math.Abs(got-want)/want <= 0.02,
+					why: fmt.Sprintf("achieved %.1f/s for %.1f/s", got, want)}
 			})
 		})
 	}
@@ -140,7 +180,7 @@ func TestInterruptReturnsPartialResult(t *testing.T) {
 func TestErrorsAreClassified(t *testing.T) {
 	bad := serve(t, func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(503) })
 	slow := serve(t, func(ctx *fasthttp.RequestCtx) { time.Sleep(300 * time.Millisecond) })
-	cfg := Config{Rate: 50, Duration: 400 * time.Millisecond, Connections: 4, Timeout: 100 * time.Millisecond}
+	cfg := Config{Rate: 50, Duration: 400 * time.Millisecond, Connections: 4, Timeout: 10 * time.Second}
 
 	cfg.Mix = urlMix(bad.URL)
 	res, _ := Run(context.Background(), cfg)
@@ -149,6 +189,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	}
 
 	cfg.Mix = urlMix(slow.URL)
+	cfg.Timeout = 100 * time.Millisecond // the server takes 300 ms
 	res, _ = Run(context.Background(), cfg)
 	if res.Timeouts != 20 || res.Errors != 20 || res.Quantile(50) < 100*time.Millisecond {
 		t.Errorf("slow: timeouts %d errors %d p50 %s", res.Timeouts, res.Errors, res.Quantile(50))
@@ -163,7 +204,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	if res.Expired == 0 || res.Timeouts < res.Expired || res.Requests != 20 {
 		t.Errorf("stuck: expired %d timeouts %d requests %d", res.Expired, res.Timeouts, res.Requests)
 	}
-	cfg.Connections = 4
+	cfg.Connections, cfg.Timeout = 4, 10*time.Second
 
 	cfg.Mix = urlMix("http://127.0.0.1:1/")
 	res, _ = Run(context.Background(), cfg)
@@ -177,7 +218,7 @@ func TestMixSharesAreExact(t *testing.T) {
 	a, b := serve(t, okHandler), serve(t, okHandler)
 	res, err := Run(context.Background(), Config{
 		Mix:  []Weighted{{Scenario: URL(a.URL), Weight: 3}, {Scenario: URL(b.URL + "/b"), Weight: 1}},
-		Rate: 400, Duration: time.Second, Connections: 8,
+		Rate: 400, Duration: time.Second, Connections: 8, Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func TestLoadtestSLOExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{"met", []string{"--target", fast, "--slo", "p99=1s,errors=1%"}, 0},
+		{"met", []string{"--target", fast, "--slo", "p99=30s,errors=1%", "--timeout", "20s"}, 0},
 		{"no slo", []string{"--target", fast}, 0},
 		{"violated", []string{"--target", slow, "--slo", "p99=5ms"}, 1},
 		{"errors violated", []string{"--target", "http://127.0.0.1:1/", "--slo", "errors=1%", "--timeout", "200ms"}, 1},
@@ -73,9 +73,9 @@ func TestLoadtestOutputs(t *testing.T) {
 		t.Fatal(err, stderr.String())
 	}
 	var got struct {
-		Requests     *uint64  `json:"requests"`
-		Errors       *uint64  `json:"errors"`
-		AchievedRate *float64 `json:"achieved_rate"`
+		Requests     *uint64            `json:"requests"`
+		Errors       *uint64            `json:"errors"`
+		AchievedRate *float64           `json:"achieved_rate"`
 		LatencyMS    map[string]float64 `json:"latency_ms"`
 	}
 	dec := json.NewDecoder(&stdout)
