@@ -282,7 +282,7 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		dealTotal = rc.mask.count()
 	}
 	bucket, level, shade := b.shader.Choose(rc.supplyKey ^ uint64(len(a.vals[dimMedia])))
-	openAT := rc.req.AT
+	openAT := auctionType(rc.req.AT)
 	openFloorMax := impFloor // the highest floor an open-market bid on this imp can face
 	if v := imp.Video; v != nil && v.MinCPMPerSec > 0 {
 		maxDur := v.MaxDuration
@@ -300,9 +300,9 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 	if imp.PMP != nil {
 		for i := range imp.PMP.Deals {
 			d := &imp.PMP.Deals[i]
-			at := d.AT
-			if at == 0 {
-				at = rc.req.AT
+			at := auctionType(d.AT)
+			if d.AT == 0 {
+				at = openAT
 			}
 			fl, ok := toUSD(d.BidFloor, d.BidFloorCur, b.cfg.FX)
 			dealFirstPrice = dealFirstPrice && at == 1 && ok && d.MinCPMPerSec == 0
@@ -351,10 +351,7 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 			if deal == nil && (len(c.Deals) > 0 || !open) {
 				return true
 			}
-			floor, at := impFloor, rc.req.AT
-			if at == 0 {
-				at = 2 // OpenRTB's default
-			}
+			floor, at := impFloor, openAT
 			minPerSec, cur := 0.0, imp.BidFloorCur
 			if imp.Video != nil {
 				minPerSec = imp.Video.MinCPMPerSec
@@ -368,7 +365,7 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 					cur = deal.BidFloorCur
 				}
 				if deal.AT != 0 {
-					at = deal.AT
+					at = auctionType(deal.AT)
 				}
 				if deal.MinCPMPerSec > 0 {
 					minPerSec = deal.MinCPMPerSec
@@ -455,6 +452,21 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 	// Every runner-up was refused by the pacer: look at everyone.
 	scan(false)
 	return b.selectBids(rc, imp)
+}
+
+// auctionType maps OpenRTB's at to 1 (first price), 2 (second price, also when absent) or 3
+// (a deal's fixed price); exchange-specific types (> 500) are bid as first price, the case where
+// bidding value would overpay.
+func auctionType(at int64) int64 {
+	switch {
+	case at == 0:
+		return 2
+	case at > 500:
+		return 1
+	case at > 3 || at < 0:
+		return 2 // undefined: never reached for requests (parseRequest refuses them)
+	}
+	return at
 }
 
 // insertTop keeps the three largest values seen, in decreasing order.

@@ -29,7 +29,6 @@ type requestFacts struct {
 	schain    *openrtb2.SupplyChain
 	eids      int // number of extended ids (the ids themselves are not used)
 	viewerID  string
-	version   string // x-openrtb-version header, "2.6" when absent
 }
 
 type regsExt25 struct {
@@ -71,8 +70,8 @@ func parseRequest(body []byte, req *openrtb2.BidRequest, f *requestFacts) (err e
 	if req.TMax < 0 {
 		return badRequest("tmax %d must not be negative", req.TMax)
 	}
-	if req.AT < 0 || req.AT == 0 && false {
-		return badRequest("at %d must be 1 or 2", req.AT)
+	if req.AT < 0 || req.AT > 2 && req.AT <= 500 {
+		return badRequest("at %d: want 1 (first price), 2 (second price) or an exchange-specific value above 500", req.AT)
 	}
 	if req.Site != nil && req.App != nil {
 		return badRequest("site and app are mutually exclusive")

@@ -54,7 +54,6 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 		b.invalid(ctx, fasthttp.StatusBadRequest, err.Error())
 		return
 	}
-	rc.facts.version = string(ctx.Request.Header.Peek("X-Openrtb-Version"))
 	tmax := b.cfg.DefaultTmax
 	if rc.req.TMax > 0 {
 		tmax = time.Duration(rc.req.TMax) * time.Millisecond
