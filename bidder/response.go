@@ -8,8 +8,10 @@ import (
 )
 
 // The bid response is written by hand into a pooled buffer: the shape is fixed, the encoder
-// allocates nothing, and the markup goes in with JSON escaping only (no HTML escaping: "<" stays
-// "<", which keeps VAST in adm ~30% smaller than encoding/json's output).
+// allocates nothing, and the markup goes in as written — it is JSON-safe by construction (no
+// '"', '\' or control characters; see vast.go), so it needs no escaping pass, and no HTML
+// escaping either: "<" stays "<", which keeps VAST in adm ~30% smaller than encoding/json's
+// output.
 
 func (b *Bidder) appendResponse(dst []byte, rc *requestCtx) []byte {
 	dst = append(dst, `{"id":`...)
@@ -79,8 +81,9 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 		imp = appendBannerMarkup(imp, cr, unsafeString(imp[:impURL]))
 	}
 	rc.scratch = imp
-	dst = append(dst, `,"adm":`...)
-	dst = appendJSONBytes(dst, imp[mark:])
+	dst = append(dst, `,"adm":"`...)
+	dst = append(dst, imp[mark:]...) // JSON-safe by construction (see vast.go)
+	dst = append(dst, '"')
 	dst = append(dst, `,"adomain":[`...)
 	for i, d := range c.ADomain {
 		if i > 0 {
