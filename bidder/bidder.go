@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,8 +80,12 @@ func (b *Bidder) noticeCounter(kind, result string) *vm.Counter {
 
 // New returns a bidder. It does not load campaigns: call Reload (or Mount, which does).
 func New(cfg Config, deps Deps) (*Bidder, error) {
-	if cfg.Seat == "" || cfg.PublicURL == "" {
-		return nil, errors.New("bidder: seat and public URL are required")
+	if cfg.Seat == "" {
+		return nil, errors.New("bidder: a seat is required")
+	}
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.ContainsAny(cfg.PublicURL, " \"\\<>'") || strings.HasSuffix(cfg.PublicURL, "/") {
+		return nil, fmt.Errorf("bidder: public URL %q: want http(s)://host[:port][/path] without a trailing slash", cfg.PublicURL)
 	}
 	if deps.Log == nil {
 		deps.Log = logging.Discard
