@@ -24,6 +24,9 @@ import (
 //     instance had leased but not spent (at most two chunks per campaign: the current one and
 //     the one fetched ahead): underspend, never overspend.
 //
+// Reservations live in the instance that bid, so notices must come back to it (each instance has
+// its own --public-url): a settlement elsewhere is counted as unreserved ("late") spend there.
+//
 // Reserve is the hot path: one mutex per campaign, held for a few arithmetic operations.
 type Pacer struct {
 	ledger   SpendLedger
