@@ -89,6 +89,21 @@ type segmentSource struct {
 	pdtAfterInf      bool
 }
 
+// InEffect returns the last tag of kind at or before segment i: the EXT-X-MAP or EXT-X-KEY
+// that applies to it (both hold until the next one). A stitcher re-emits them on the first
+// content segment after an ad.
+func (p *MediaPlaylist) InEffect(kind TagKind, i int) (Tag, bool) {
+	for i = min(i, len(p.Segments)-1); i >= 0; i-- {
+		tags := p.Segments[i].Tags
+		for j := len(tags) - 1; j >= 0; j-- {
+			if tags[j].Kind == kind {
+				return tags[j], true
+			}
+		}
+	}
+	return Tag{}, false
+}
+
 // Duration returns the sum of the segment durations.
 func (p *MediaPlaylist) Duration() time.Duration {
 	var d time.Duration

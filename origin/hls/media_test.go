@@ -253,3 +253,19 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("MinTargetDuration = %d", p.MinTargetDuration())
 	}
 }
+
+func TestInEffect(t *testing.T) {
+	p, err := ParseMediaString(readTestdata(t, "live_daterange_dangling.m3u8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg, ok := p.InEffect(TagMap, 1); !ok || tg.Line != `#EXT-X-MAP:URI="init.mp4"` {
+		t.Fatalf("MAP for segment 1 = %+v %v", tg, ok)
+	}
+	if _, ok := p.InEffect(TagKey, 2); ok {
+		t.Fatal("found a key in a playlist without one")
+	}
+	if _, ok := p.InEffect(TagMap, 99); !ok {
+		t.Fatal("an index past the end means the last segment")
+	}
+}
