@@ -203,11 +203,11 @@ func TestDeadline(t *testing.T) {
 		t.Errorf("ample tmax: %d, want 200", code)
 	}
 	// Overload: with every in-flight slot taken, requests are shed before any work.
-	b.inflight.Store(b.maxInFlight)
+	b.admission.inflight.Store(b.admission.limit.Load())
 	if code, _, _ := call(t, b, bannerReq("")); code != 204 {
 		t.Errorf("overloaded: %d, want 204", code)
 	}
-	b.inflight.Store(0)
+	b.admission.inflight.Store(0)
 	if got := b.nobidCounter(reasonOverload).Get(); got == 0 {
 		t.Error("overload not counted")
 	}

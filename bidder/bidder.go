@@ -38,10 +38,9 @@ type Bidder struct {
 	signer  *signer
 	replays *replayGuard
 
-	exhaustive  bool // tests: price every candidate (no early stop), the reference for the fast path
-	inflight    atomic.Int64
-	maxInFlight int64
-	bidPrefix   string
+	exhaustive bool // tests: price every candidate (no early stop), the reference for the fast path
+	admission  *admission
+	bidPrefix  string
 
 	reloadMu sync.Mutex
 	stop     chan struct{}
@@ -124,13 +123,13 @@ func New(cfg Config, deps Deps) (*Bidder, error) {
 	b := &Bidder{
 		cfg: cfg, log: deps.Log.With("component", "bidder"), store: deps.Store, features: deps.Features,
 		counters: deps.Counters, emit: deps.Emitter, now: deps.Now,
-		pacer:       NewPacer(deps.Ledger, cfg.ReservationWindow, cfg.LeaseFraction, deps.Log),
-		shader:      NewShader(cfg.ShadingFloor),
-		signer:      newSigner(cfg.NoticeKey),
-		replays:     newReplayGuard(),
-		maxInFlight: int64(cfg.maxInFlight()),
-		bidPrefix:   hex.EncodeToString(prefix) + "-",
-		stop:        make(chan struct{}),
+		pacer:     NewPacer(deps.Ledger, cfg.ReservationWindow, cfg.LeaseFraction, deps.Log),
+		shader:    NewShader(cfg.ShadingFloor),
+		signer:    newSigner(cfg.NoticeKey),
+		replays:   newReplayGuard(),
+		admission: newAdmission(int64(cfg.maxInFlight()), cfg.MaxQueueTime),
+		bidPrefix: hex.EncodeToString(prefix) + "-",
+		stop:      make(chan struct{}),
 
 		latency:         metrics.Latency(`cuepoint_bidder_decision_seconds`),
 		bidResponses:    metrics.Counter(`cuepoint_bidder_bid_responses_total`),
@@ -204,8 +203,9 @@ func (b *Bidder) Mount(ctx context.Context, srv *server.Server) error {
 		return err
 	})
 	srv.OnClose("bidder", b.Close)
-	b.done.Add(1)
+	b.done.Add(2)
 	go b.refreshLoop()
+	go func() { defer b.done.Done(); b.admission.run(b.stop) }()
 	return nil
 }
 

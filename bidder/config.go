@@ -23,8 +23,8 @@ type Config struct {
 	MaxTmax          time.Duration // tmax above this is clamped
 	NetworkAllowance time.Duration // subtracted from tmax for the way back to the exchange
 	MinWork          time.Duration // with less time than this left, answer 204 at once
-	MaxQueueTime     time.Duration // a request that waited longer than this before running is shed
-	MaxInFlight      int           // concurrent bid requests before shedding (0: 128 × GOMAXPROCS)
+	MaxQueueTime     time.Duration // scheduler latency p99 above which admission tightens (see admission.go)
+	MaxInFlight      int           // most concurrent bid requests admitted (0: 128 × GOMAXPROCS)
 
 	NoticeKey          []byte        // HMAC-SHA256 key of notice URLs (secret)
 	NoticeTTL          time.Duration // notices older than this are refused; replays are remembered this long
@@ -52,7 +52,7 @@ func DefaultConfig() Config {
 		MaxTmax:           1000 * time.Millisecond,
 		NetworkAllowance:  15 * time.Millisecond,
 		MinWork:           2 * time.Millisecond,
-		MaxQueueTime:      10 * time.Millisecond,
+		MaxQueueTime:      5 * time.Millisecond,
 		NoticeTTL:         24 * time.Hour,
 		ReservationWindow: 2 * time.Minute,
 		FX:                map[string]float64{"USD": 1},
@@ -83,8 +83,8 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.DurationVar(&c.MaxTmax, "max-tmax", c.MaxTmax, "upper bound applied to tmax")
 	fs.DurationVar(&c.NetworkAllowance, "network-allowance", c.NetworkAllowance, "time reserved from tmax for the network back to the exchange")
 	fs.DurationVar(&c.MinWork, "min-work", c.MinWork, "answer 204 at once when less than this is left before the deadline")
-	fs.DurationVar(&c.MaxQueueTime, "max-queue-time", c.MaxQueueTime, "shed requests that waited longer than this before being handled")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "concurrent bid requests before shedding (0: 128 × GOMAXPROCS)")
+	fs.DurationVar(&c.MaxQueueTime, "max-queue-time", c.MaxQueueTime, "Go scheduler latency p99 above which the in-flight limit shrinks (load shedding)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "most concurrent bid requests admitted; the adaptive limit stays below it (0: 128 × GOMAXPROCS)")
 	noticeKey := fs.String("notice-key", "", "HMAC key (hex, ≥ 32 bytes) signing notice URLs; empty generates one per process (dev only)")
 	encKey := fs.String("price-encryption-key", "", "exchange price encryption key (hex), enables decrypting ${AUCTION_PRICE}")
 	intKey := fs.String("price-integrity-key", "", "exchange price integrity key (hex)")

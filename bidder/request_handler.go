@@ -22,8 +22,8 @@ import (
 // The deadline is the request's arrival + tmax − --network-allowance. With less than
 // --min-work left the answer is an immediate 204, and a decision that overruns the deadline is
 // dropped (its budget reservations released) for a 204: a late bid is worse than none.
-// Overload is shed before any work: beyond --max-in-flight concurrent requests, or a request
-// that waited longer than --max-queue-time to be scheduled, gets 204 at once.
+// Overload is shed before any work: beyond the adaptive in-flight limit (see admission.go) a
+// request gets 204 at once.
 func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 	arrival, start := ctx.Time(), time.Now()
 	if arrival.IsZero() || arrival.After(start) {
@@ -31,12 +31,11 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 	}
 	defer b.latency.UpdateDuration(start)
 	ctx.Response.Header.Set("X-Openrtb-Version", "2.6")
-	if n := b.inflight.Add(1); n > b.maxInFlight || start.Sub(arrival) > b.cfg.MaxQueueTime {
-		b.inflight.Add(-1)
+	if !b.admission.admit() {
 		b.noBid(ctx, nil, reasonOverload)
 		return
 	}
-	defer b.inflight.Add(-1)
+	defer b.admission.done()
 
 	rc := getRequestCtx()
 	defer rc.release()
