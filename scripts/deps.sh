@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Cuepoint needs besides Go modules, and does nothing that is already done:
 #
-#   Debian packages  clickhouse-server clickhouse-client (ClickHouse 18.16), ffmpeg, chromium,
+#   Debian packages  clickhouse-server clickhouse-client (ClickHouse 18.16), ffmpeg and
+#                    fonts-dejavu-core (demo media with burned-in timecode), chromium,
 #                    chromium-driver, kcat, libxml2-utils; openjdk-17-jre-headless when there
 #                    is no java; nodejs and npm when there is no npm.
 #   npm packages     package.json, exactly as package-lock.json pins them (npm ci):
@@ -26,7 +27,7 @@ die() {
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(clickhouse-server clickhouse-client ffmpeg chromium chromium-driver kcat libxml2-utils)
+packages=(clickhouse-server clickhouse-client ffmpeg fonts-dejavu-core chromium chromium-driver kcat libxml2-utils)
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
