@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"sync"
 
 	vm "github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
@@ -32,8 +33,9 @@ func newRoute(service, method, pattern string, h fasthttp.RequestHandler) *route
 	return r
 }
 
-// match reports whether path fits the parametric route, storing parameters on ctx.
-func (r *route) match(ctx *fasthttp.RequestCtx, path string) bool {
+// match reports whether path fits the parametric route, collecting parameters into ps.
+func (r *route) match(ps *params, path string) bool {
+	ps.n = 0
 	path = strings.Trim(path, "/")
 	for i, seg := range r.segments {
 		last := i == len(r.segments)-1
@@ -41,8 +43,7 @@ func (r *route) match(ctx *fasthttp.RequestCtx, path string) bool {
 			if path == "" {
 				return false
 			}
-			ctx.SetUserValue(seg[1:len(seg)-4], path)
-			return true
+			return ps.add(seg[1:len(seg)-4], path)
 		}
 		var part string
 		if j := strings.IndexByte(path, '/'); j >= 0 {
@@ -54,15 +55,45 @@ func (r *route) match(ctx *fasthttp.RequestCtx, path string) bool {
 			}
 		}
 		if strings.HasPrefix(seg, "{") {
-			if part == "" {
+			if part == "" || !ps.add(seg[1:len(seg)-1], part) {
 				return false
 			}
-			ctx.SetUserValue(seg[1:len(seg)-1], part)
 		} else if seg != part {
 			return false
 		}
 	}
 	return path == ""
+}
+
+// maxParams bounds the parameters of one pattern.
+const maxParams = 8
+
+// params holds a matched route's path parameters for the duration of one request. It is
+// pooled: fasthttp calls Close on user values that are io.Closers when the request ends.
+type params struct {
+	names  [maxParams]string
+	values [maxParams]string
+	n      int
+}
+
+var paramsPool = sync.Pool{New: func() any { return new(params) }}
+
+const paramsKey = "cuepoint.server.params"
+
+func (ps *params) add(name, value string) bool {
+	if ps.n == maxParams {
+		return false
+	}
+	ps.names[ps.n], ps.values[ps.n] = name, value
+	ps.n++
+	return true
+}
+
+// Close returns ps to the pool; fasthttp calls it when the request's user values are reset.
+func (ps *params) Close() error {
+	*ps = params{}
+	paramsPool.Put(ps)
+	return nil
 }
 
 // router finds the route for a request: static routes by map, then parametric ones in order.
@@ -88,6 +119,7 @@ func (rt *router) add(r *route) {
 }
 
 // find returns the route, or nil with methodMismatch set when the path exists for another method.
+// A parametric match costs one allocation: the path as a string, which parameter values share.
 func (rt *router) find(ctx *fasthttp.RequestCtx, method, path []byte) (r *route, methodMismatch bool) {
 	if r = rt.static[string(method)][string(path)]; r != nil {
 		return r, false
@@ -95,19 +127,35 @@ func (rt *router) find(ctx *fasthttp.RequestCtx, method, path []byte) (r *route,
 	if rt.staticPath[string(path)] {
 		methodMismatch = true
 	}
+	if len(rt.params) == 0 {
+		return nil, methodMismatch
+	}
+	p := string(path)
+	ps := paramsPool.Get().(*params)
 	for _, pr := range rt.params {
-		if pr.match(ctx, string(path)) {
+		if pr.match(ps, p) {
 			if pr.method == string(method) {
+				ctx.SetUserValue(paramsKey, ps)
 				return pr, false
 			}
 			methodMismatch = true
 		}
 	}
+	ps.Close()
 	return nil, methodMismatch
 }
 
-// Param returns the path parameter name of the matched route ("" when absent).
+// Param returns the path parameter name of the matched route ("" when absent). The value
+// stays valid after the request.
 func Param(ctx *fasthttp.RequestCtx, name string) string {
-	v, _ := ctx.UserValue(name).(string)
-	return v
+	ps, _ := ctx.UserValue(paramsKey).(*params)
+	if ps == nil {
+		return ""
+	}
+	for i := 0; i < ps.n; i++ {
+		if ps.names[i] == name {
+			return ps.values[i]
+		}
+	}
+	return ""
 }

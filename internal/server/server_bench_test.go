@@ -31,3 +31,22 @@ func BenchmarkBareHandler(b *testing.B) {
 		h(&ctx)
 	}
 }
+
+// BenchmarkServeParam measures a parametric route: one allocation, the path as a string.
+func BenchmarkServeParam(b *testing.B) {
+	srv := New("bench-param", "127.0.0.1:0")
+	srv.Handle("GET", "/live/{channel}/{rendition}/index.m3u8", func(ctx *fasthttp.RequestCtx) {
+		if Param(ctx, "channel") == "" {
+			ctx.SetStatusCode(500)
+		}
+	})
+	h := srv.Handler()
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod("GET")
+	ctx.Request.SetRequestURI("/live/news/720p/index.m3u8")
+	b.ReportAllocs()
+	for b.Loop() {
+		h(&ctx)
+		ctx.ResetUserValues()
+	}
+}
