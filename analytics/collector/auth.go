@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	json "github.com/goccy/go-json"
+	"encoding/json"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 )

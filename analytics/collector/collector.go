@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	json "github.com/goccy/go-json"
+	"encoding/json"
 	"github.com/valyala/fasthttp"
 
 	"github.com/cuepoint/cuepoint/analytics/events"

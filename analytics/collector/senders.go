@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	json "github.com/goccy/go-json"
+	"encoding/json"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 )
