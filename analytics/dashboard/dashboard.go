@@ -80,7 +80,7 @@ func New(o Options) (*Dashboard, error) {
 		}
 	}
 	d := &Dashboard{q: NewQuerier(o.Conn, o.Database, o.QueryTimeout), webRoot: o.WebRoot, log: o.Log.With("component", "dashboard"), now: o.Now}
-	list, err := json.Marshal(chartList(o.Database))
+	list, err := json.MarshalNoEscape(chartList(o.Database))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (d *Dashboard) chart(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, fasthttp.StatusBadGateway, "ClickHouse: "+err.Error())
 		return
 	}
-	body, err := json.Marshal(res)
+	body, err := json.MarshalNoEscape(res) // SQL has < and >: no HTML escaping
 	if err != nil {
 		writeError(ctx, fasthttp.StatusInternalServerError, err.Error())
 		return
@@ -221,7 +221,7 @@ func chartMetrics(name string) queryMetrics {
 }
 
 func writeError(ctx *fasthttp.RequestCtx, code int, msg string) {
-	body, _ := json.Marshal(struct {
+	body, _ := json.MarshalNoEscape(struct {
 		Error string `json:"error"`
 	}{msg})
 	ctx.SetStatusCode(code)
