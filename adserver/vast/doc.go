@@ -19,12 +19,14 @@
 //
 // Parsing outside input is defensive: a document larger than MaxDocumentBytes is refused,
 // lists are truncated at MaxListLen, URLs are trimmed of the whitespace CDATA sections often
-// carry, and the parser never panics (FuzzParse in fuzz_test.go, corpus in testdata/fuzz).
-// encoding/xml expands no external entities, so a document cannot make the parser read files
-// or reach the network.
+// carry, nesting is bounded, entities other than the predefined five and character references
+// are refused (a document cannot make the parser read files, reach the network or expand a
+// "billion laughs"), and the parser never panics. Parse is a single-pass scanner made for this
+// model; encoding/xml reading the same model is kept in the tests as the reference, and
+// FuzzParse (corpus in testdata/fuzz) holds the two to each other.
 //
 // Budget: the adserver parses only the adm of the bids that win a pod (a handful per break),
-// and writes one document per break; both are measured in vast_bench_test.go (writing a
-// six-ad pod is a few microseconds and a handful of allocations; parsing an adm is tens of
-// microseconds).
+// and writes one document per break; both are measured in vast_bench_test.go: parsing a
+// bidder's InLine adm takes ~15 µs (encoding/xml: ~140 µs), writing a six-ad pod with three
+// renditions each ~15–40 µs without allocating.
 package vast
