@@ -192,24 +192,38 @@ func (r *reader) rawString() (raw []byte, escaped bool) {
 		return nil, false
 	}
 	start := r.pos
-	i := r.pos + 1
+	// Fast path: up to the next quote, no backslash (most strings: ids, names).
+	if n := bytes.IndexByte(r.data[start+1:], '"'); n >= 0 {
+		body := r.data[start+1 : start+1+n]
+		if bytes.IndexByte(body, '\\') < 0 {
+			for i, c := range body {
+				if c < 0x20 {
+					r.pos = start + 1 + i
+					r.fail("control character in string")
+					return nil, false
+				}
+				if c >= utf8.RuneSelf {
+					escaped = true
+				}
+			}
+			r.pos = start + n + 2
+			return r.data[start:r.pos], escaped
+		}
+	}
+	i := start + 1
 	for i < len(r.data) {
 		c := r.data[i]
 		switch {
 		case c == '"':
 			r.pos = i + 1
-			return r.data[start:r.pos], escaped
+			return r.data[start:r.pos], true
 		case c == '\\':
-			escaped = true
 			i += 2
 		case c < 0x20:
 			r.pos = i
 			r.fail("control character in string")
 			return nil, false
 		default:
-			if c >= utf8.RuneSelf {
-				escaped = true
-			}
 			i++
 		}
 	}
