@@ -20,6 +20,11 @@ import (
 // reads instead of QUORUM, and the native protocol version pinned (v3 speaks to Cassandra 2.1
 // and 4/5). Peer discovery stays off unless c.HostLookup: Cassandra 2.1 needs it off.
 func NewSession(c Config, log *slog.Logger) (*gocql.Session, error) {
+	return newSession(c, log, false)
+}
+
+// newSession connects; legacy applies the settings for Cassandra < 2.2 (db.LegacySafe).
+func newSession(c Config, log *slog.Logger, legacy bool) (*gocql.Session, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,6 +39,9 @@ func NewSession(c Config, log *slog.Logger) (*gocql.Session, error) {
 	})
 	cl.ProtoVersion = c.ProtoVersion
 	cl.MaxWaitSchemaAgreement = 30 * time.Second
+	if legacy {
+		db.LegacySafe(cl)
+	}
 	if log == nil {
 		log = logging.Discard
 	}

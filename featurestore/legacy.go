@@ -2,14 +2,18 @@ package featurestore
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/gocql/gocql"
+
+	"github.com/cuepoint/cuepoint/internal/db"
 )
 
+// See internal/db/cassandra_legacy.go for the gocql settings against Cassandra < 2.2, which
+// this store's sessions get too.
+//
 // Cassandra 2.1.0 (dev and CI) and gocql v1.7.0 have a fatal incompatibility: 2.1.0's
 // system.local has no rpc_address, and gocql panics ("no valid connect address for host") in
 // a goroutine of its own whenever it refreshes the ring, which it does each time its control
@@ -17,7 +21,7 @@ import (
 // Disabling the initial host lookup avoids only the refresh at start. So against a node older
 // than 2.2 the Store:
 //
-//   - gives gocql a per-attempt timeout of at least legacyAttemptTimeout, so a JVM pause does
+//   - applies db.LegacySafe (events off, per-attempt timeout db.LegacyAttemptTimeout), so a JVM pause does
 //     not fail a heartbeat (requests stay bounded by their own deadlines: ReadTimeout and the
 //     caller's context), and
 //   - supervises the session: when Cassandra stops answering it closes the session, so there
@@ -25,35 +29,12 @@ import (
 //
 // Cassandra 2.2 and later (production runs 4/5) have rpc_address; none of this applies there.
 
-// legacyAttemptTimeout is gocql's per-attempt timeout against Cassandra < 2.2.
-const legacyAttemptTimeout = 2 * time.Second
-
 // Supervision timing: a dead node is noticed after supervisePings failed pings, long before
 // a restarted JVM answers (seconds).
 const (
 	superviseEvery = 200 * time.Millisecond
 	supervisePings = 3
 )
-
-// serverVersion reads the node's release version.
-func serverVersion(ctx context.Context, s *gocql.Session) (string, error) {
-	var v string
-	q := s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One)
-	defer q.Release()
-	if err := q.Scan(&v); err != nil {
-		return "", fmt.Errorf("cassandra version: %w", err)
-	}
-	return v, nil
-}
-
-// legacyRelease reports whether a release version predates 2.2.
-func legacyRelease(v string) bool {
-	var major, minor int
-	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major < 2 || (major == 2 && minor < 2)
-}
 
 // openSupervised connects; against Cassandra < 2.2 it reconnects with the legacy timeout and
 // returns the supervisor that keeps the session safe.
@@ -63,17 +44,16 @@ func openSupervised(ctx context.Context, cfg Config, log *slog.Logger) (*gocql.S
 		return nil, nil, err
 	}
 	vctx, cancel := context.WithTimeout(ctx, max(cfg.ConnectTimeout, time.Second))
-	v, err := serverVersion(vctx, sess)
+	v, err := db.CassandraRelease(vctx, sess)
 	cancel()
-	if err != nil || !legacyRelease(v) {
+	if err != nil || !db.LegacyCassandra(v) {
 		return sess, nil, nil // a failed probe is the reads' problem, not the connection's
 	}
 	sess.Close()
 	log.Warn("Cassandra older than 2.2: gocql per-attempt timeout raised and the session supervised (see featurestore/legacy.go)",
-		"release", v, "attempt_timeout", legacyAttemptTimeout)
+		"release", v, "attempt_timeout", db.LegacyAttemptTimeout)
 	reopen := func(c Config) (*gocql.Session, error) {
-		c.QueryTimeout = max(c.QueryTimeout, legacyAttemptTimeout)
-		return NewSession(c, log)
+		return newSession(c, log, true)
 	}
 	sess, err = reopen(cfg)
 	if err != nil {
@@ -129,7 +109,7 @@ func (s *supervisor) run() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := serverVersion(ctx, sess)
+		_, err := db.CassandraRelease(ctx, sess)
 		cancel()
 		if err == nil {
 			failed = 0

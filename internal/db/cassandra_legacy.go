@@ -44,8 +44,8 @@ func CassandraRelease(ctx context.Context, s *gocql.Session) (string, error) {
 	return v, nil
 }
 
-// legacySafe applies the settings that keep gocql from refreshing the ring against < 2.2.
-func legacySafe(c *gocql.ClusterConfig) {
+// LegacySafe applies the settings that keep gocql from refreshing the ring against < 2.2.
+func LegacySafe(c *gocql.ClusterConfig) {
 	c.Events.DisableTopologyEvents = true
 	c.Events.DisableNodeStatusEvents = true
 	c.Events.DisableSchemaEvents = true

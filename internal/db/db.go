@@ -127,7 +127,7 @@ func OpenCassandra(hosts []string, o CassandraOptions) (*gocql.Session, error) {
 	}
 	s.Close()
 	c = CassandraCluster(hosts, o) // a host policy cannot be shared between sessions
-	legacySafe(c)
+	LegacySafe(c)
 	if s, err = c.CreateSession(); err != nil {
 		return nil, fmt.Errorf("cassandra %v: %w", hosts, err)
 	}

@@ -56,7 +56,7 @@ func TestLegacySafeSettings(t *testing.T) {
 	if c.Timeout != 30*time.Millisecond || c.Events.DisableTopologyEvents {
 		t.Fatalf("modern defaults changed: %v %+v", c.Timeout, c.Events)
 	}
-	legacySafe(c)
+	LegacySafe(c)
 	if !c.Events.DisableTopologyEvents || !c.Events.DisableNodeStatusEvents || c.Timeout < LegacyAttemptTimeout || c.WriteTimeout < LegacyAttemptTimeout {
 		t.Fatalf("legacy settings not applied: %v %+v", c.Timeout, c.Events)
 	}
