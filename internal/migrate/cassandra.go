@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gocql/gocql"
+
+	"github.com/cuepoint/cuepoint/internal/db"
 )
 
 // Keyspace says where Cassandra migrations go and how a missing keyspace is created.
@@ -31,9 +33,9 @@ func Cassandra(ctx context.Context, s *gocql.Session, ks Keyspace, ms []Migratio
 	if strings.TrimSpace(repl) == "" {
 		repl = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
 	}
-	var raw string
-	if err := s.Query("SELECT release_version FROM system.local").WithContext(ctx).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("cassandra version: %w", err)
+	raw, err := db.CassandraRelease(ctx, s)
+	if err != nil {
+		return nil, err
 	}
 	sv, err := ParseServerVersion(raw)
 	if err != nil {
