@@ -1,7 +1,11 @@
 package bidder
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"io"
+	"unicode/utf8"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,5 +67,33 @@ func FuzzPrivacyStrings(f *testing.F) {
 	f.Fuzz(func(t *testing.T, consent, usp, gpp string, sid int8) {
 		fs := requestFacts{gdpr: true, consent: consent, usPrivacy: usp, gpp: gpp, gppSID: []int8{sid}}
 		decidePrivacy(&fs, 77)
+	})
+}
+
+// FuzzMarkup: whatever a campaign's strings hold, the VAST and banner markup are JSON-safe
+// (embedded in the response without escaping) and the VAST is well-formed XML.
+func FuzzMarkup(f *testing.F) {
+	f.Add("Acme \"Co\"", "cr-1", "https://cdn.test/a.mp4", "https://x.test/?a=1&b=2")
+	f.Add("a]]>b", "\x00\\'", "]]>", "\t\n")
+	f.Fuzz(func(t *testing.T, name, id, media, click string) {
+		c := &Campaign{ID: id, Advertiser: name}
+		cr := &Creative{ID: id, DurationSec: 15, ClickURL: click, ImageURL: media, W: 1, H: 1,
+			MediaFiles: []MediaFile{{URL: media, Mime: name, W: 1, H: 1}}}
+		for _, doc := range [][]byte{appendVAST(nil, c, cr, id, media, click), appendBannerMarkup(nil, cr, media)} {
+			if i := bytes.IndexFunc(doc, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 }); i >= 0 {
+				t.Fatalf("markup byte %d needs JSON escaping: %q", i, doc)
+			}
+		}
+		d := xml.NewDecoder(bytes.NewReader(appendVAST(nil, c, cr, id, media, click)))
+		for {
+			if _, err := d.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				if utf8.ValidString(name) && utf8.ValidString(id) && utf8.ValidString(media) && utf8.ValidString(click) {
+					t.Fatalf("VAST is not well-formed XML: %v", err)
+				}
+				break // invalid UTF-8 in, invalid out (campaigns decoded from JSON never hold any)
+			}
+		}
 	})
 }
