@@ -231,7 +231,7 @@ func (c *Catalog) Allowed(i int32, r Region, maxRating Rating, nowMS int64) bool
 	if rt.rating > maxRating || rt.added > nowMS || rt.until != 0 && nowMS >= rt.until {
 		return false
 	}
-	if len(rt.regions) == 0 {
+	if len(rt.regions) == 0 || r == AnyRegion {
 		return true
 	}
 	for _, x := range rt.regions {

@@ -7,6 +7,10 @@ import "fmt"
 // is unknown sees only titles licensed everywhere.
 type Region uint16
 
+// AnyRegion matches every title's license: for offline evaluation and tools, never for a
+// viewer.
+const AnyRegion Region = 0xffff
+
 // ParseRegion reads a two-letter country code; lower case is accepted.
 func ParseRegion(s string) (Region, error) {
 	if len(s) != 2 {
@@ -30,8 +34,11 @@ func MustRegion(s string) Region {
 
 // String returns the two-letter code, or "" for the zero Region.
 func (r Region) String() string {
-	if r == 0 {
+	switch r {
+	case 0:
 		return ""
+	case AnyRegion:
+		return "*"
 	}
 	return string([]byte{byte(r >> 8), byte(r)})
 }

@@ -5,8 +5,24 @@ import (
 	"math/bits"
 )
 
-// Score computes every candidate's features and its score (the ranker's logit).
+// Score computes every candidate's features and its score (the ranker's logit). Under the
+// popularity policy the score is log-popularity instead (live popularity when the trending
+// snapshot has any, else the prior, the other breaking ties), so that baseline is exactly
+// "most popular first".
 func (rk *Ranking) Score() {
+	if !rk.req.Policy.Personalized {
+		live := rk.req.Trend != nil && rk.req.Trend.Known > 0
+		for k := range rk.cands {
+			c := &rk.cands[k]
+			prior := rk.ix.logPrior[c.Item]
+			if live {
+				c.Score = float32(math.Log1p(float64(c.Trend))) + 1e-3*prior
+			} else {
+				c.Score = prior
+			}
+		}
+		return
+	}
 	w := &rk.ix.w
 	for k := range rk.cands {
 		c := &rk.cands[k]

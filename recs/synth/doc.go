@@ -10,8 +10,9 @@
 //   - titles have Zipf popularity (exponent ZipfS) that adds to every viewer's affinity;
 //   - viewers' activity is Zipf too: a few watch a lot, most a little; each has a country
 //     and 10% are kids' profiles (nothing above PG);
-//   - a logging policy shows each session a list (half popularity-weighted, half uniform over
-//     the titles the viewer may see then), the viewer examines position p with probability
+//   - a logging policy shows each session a list of titles the viewer may see then: a share
+//     (PreviousShare) picked by a "previous recommender" that knows tastes only through noise
+//     (PreviousNoise), the rest half popularity-weighted and half uniform; the viewer examines position p with probability
 //     p^−PositionDecay (position bias), clicks an examined title with probability
 //     σ(Base + TasteWeight·affinity + popularity) (logistic clicks), plays a clicked one with
 //     probability PlayGivenClick, and never clicks a title already played.

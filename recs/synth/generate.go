@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -104,32 +105,59 @@ func (w *World) Generate(emit func(events.Typed) error) (Stats, error) {
 	return st, nil
 }
 
-// loggingPolicy fills list with titles the viewer may see at t and has not played: half
-// drawn by popularity, half uniformly, shuffled (so position is independent of the title).
+// loggingPolicy fills list with titles the viewer may see at t and has not played, the way
+// a deployment's logs come from the system that served them: a share from the previous
+// recommender (of a few random titles, those it believed the viewer likes best, its belief
+// being the true affinity blurred by noise), the rest half by popularity and half uniformly.
+// The list is shuffled, so position is independent of the title.
 func (w *World) loggingPolicy(rng *rand.Rand, u int, t int64, list []int32, in map[int32]struct{}, played map[uint64]struct{}) []int32 {
 	clear(in)
 	v := &w.Viewers[u]
 	n := w.Catalog.Len()
 	want := min(w.Config.ListLen, n)
+	ok := func(i int32) bool {
+		if _, dup := in[i]; dup {
+			return false
+		}
+		if _, seen := played[uint64(u)<<32|uint64(uint32(i))]; seen {
+			return false
+		}
+		return w.Catalog.Allowed(i, v.Country, v.MaxRating, t)
+	}
+	// The previous recommender's share.
+	prev := int(w.Config.PreviousShare*float64(want) + 0.5)
+	type belief struct {
+		i int32
+		b float64
+	}
+	var pool []belief
+	for attempts := 0; len(pool) < 8*prev && attempts < 40*prev; attempts++ {
+		if i := int32(rng.IntN(n)); ok(i) {
+			pool = append(pool, belief{i, w.Affinity(u, i) + w.Config.PreviousNoise*rng.NormFloat64()})
+		}
+	}
+	slices.SortFunc(pool, func(a, b belief) int { return cmp.Compare(b.b, a.b) })
+	for _, p := range pool {
+		if len(list) >= prev {
+			break
+		}
+		if ok(p.i) {
+			in[p.i] = struct{}{}
+			list = append(list, p.i)
+		}
+	}
 	for attempts := 0; len(list) < want && attempts < 20*want; attempts++ {
 		var i int32
-		if len(list)%2 == 0 {
+		if attempts%2 == 0 {
 			i = int32(sort.SearchFloat64s(w.popCDF, rng.Float64()*w.popCDF[n-1]))
 			i = min(i, int32(n-1))
 		} else {
 			i = int32(rng.IntN(n))
 		}
-		if _, dup := in[i]; dup {
-			continue
+		if ok(i) {
+			in[i] = struct{}{}
+			list = append(list, i)
 		}
-		if _, seen := played[uint64(u)<<32|uint64(uint32(i))]; seen {
-			continue
-		}
-		if !w.Catalog.Allowed(i, v.Country, v.MaxRating, t) {
-			continue
-		}
-		in[i] = struct{}{}
-		list = append(list, i)
 	}
 	rng.Shuffle(len(list), func(a, b int) { list[a], list[b] = list[b], list[a] })
 	return list

@@ -30,14 +30,17 @@ type Config struct {
 	PlayGivenClick float64
 	// KidsShare is the share of kids' profiles (maturity limit PG).
 	KidsShare float64
+	// PreviousShare is the share of each logged list chosen by the previous recommender, whose
+	// belief about a title is the true affinity plus Gaussian noise of PreviousNoise.
+	PreviousShare, PreviousNoise float64
 }
 
 // DefaultConfig is the world the docs' figures use.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, Viewers: 5000, Days: 14, SessionsPerViewer: 12, ListLen: 20, LatentDim: 16,
-		TasteWeight: 3, PopWeight: 0.6, Base: -2.5, ZipfS: 1, ActivityS: 0.7, PositionDecay: 0.8,
-		PlayGivenClick: 0.8, KidsShare: 0.1,
+		Seed: 1, Viewers: 5000, Days: 14, SessionsPerViewer: 20, ListLen: 20, LatentDim: 16,
+		TasteWeight: 5, PopWeight: 0.4, Base: -3, ZipfS: 0.8, ActivityS: 0.7, PositionDecay: 0.8,
+		PlayGivenClick: 0.8, KidsShare: 0.1, PreviousShare: 0.5, PreviousNoise: 1.5,
 	}
 }
 
@@ -85,6 +88,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KidsShare == 0 {
 		c.KidsShare = d.KidsShare
+	}
+	if c.PreviousShare == 0 {
+		c.PreviousShare = d.PreviousShare
+	}
+	if c.PreviousNoise == 0 {
+		c.PreviousNoise = d.PreviousNoise
 	}
 	return c
 }
@@ -231,6 +240,17 @@ func dotf(a, b []float64) float64 {
 	var s float64
 	for j := range a {
 		s += a[j] * b[j]
+	}
+	return s
+}
+
+// ExpectedClicks is the ground truth's expected number of clicks on list (titles in order)
+// shown to viewer u: Σ_p p^−PositionDecay · σ(Affinity(u, item_p)). It judges a ranking the
+// way an online A/B test would, without running one.
+func (w *World) ExpectedClicks(u int, list []int32) float64 {
+	var s float64
+	for p, i := range list {
+		s += math.Pow(float64(p+1), -w.Config.PositionDecay) * sigmoid(w.Affinity(u, i))
 	}
 	return s
 }
