@@ -193,8 +193,8 @@ func TestDamagedSpoolIsDetectedReportedAndTheRestReplayed(t *testing.T) {
 			t.Fatal("segment has fewer than 11 records")
 		}
 		if i == 10 {
+			lost = append(lost, idOf(t, f)) // before the flip: f aliases data
 			data[rd.off-3] ^= 0x20
-			lost = append(lost, idOf(t, f))
 			break
 		}
 	}

@@ -92,6 +92,10 @@ func openSpool(dir string, maxBytes, segBytes int64, lost func(events.Family, in
 	}
 	for _, e := range ents {
 		name := e.Name()
+		if strings.HasSuffix(name, segmentSuffix+".tmp") {
+			_ = os.Remove(filepath.Join(dir, name)) // a rewrite (replace) a crash interrupted
+			continue
+		}
 		if !strings.HasSuffix(name, segmentSuffix) || !e.Type().IsRegular() {
 			continue
 		}
