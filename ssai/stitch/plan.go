@@ -1,0 +1,130 @@
+package stitch
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MinSegment is the shortest segment a fill may contain: a remainder shorter than this is not
+// written as a sliver of slate (players stall or skip on segments of a few hundred ms); the break
+// ends that much earlier and EXT-X-PROGRAM-DATE-TIME on the content after it keeps the timeline.
+const MinSegment = 500 * time.Millisecond
+
+// Plan is where every break of a playlist goes and what fills it, shared by all renditions.
+type Plan struct {
+	// Breaks in playlist order, not overlapping.
+	Breaks []Break
+}
+
+// Break replaces Count content segments starting at media sequence number First with Fill.
+type Break struct {
+	First uint64
+	Count int
+	// Start is the program date-time of the out point, zero when the source has none; it places
+	// a live window that starts inside the break (its out point slid out).
+	Start time.Time
+	// Nominal is the reference rendition's content segment duration. A live window that starts
+	// inside the break, or ends inside it, shows the fill from and up to (published segments ×
+	// Nominal): the same pieces in every rendition. Zero means the fill's duration / Count.
+	Nominal time.Duration
+	// Fill replaces the content, in order. An empty fill leaves the content as it is (the
+	// adserver was slow or down: the original content plays).
+	Fill []Piece
+}
+
+// Piece is one segment of a break's fill: segment Seg of ad playlist Ad (an index into the ad
+// playlists passed to Stitch, slate included), played for Dur from Offset into the break.
+type Piece struct {
+	Ad     int
+	Seg    int
+	Offset time.Duration
+	// Dur is the piece's duration on the reference rendition; a slate piece shorter than its
+	// segment is cut to it. Other pieces are written with the rendition's own EXTINF.
+	Dur time.Duration
+	Cut bool // Dur is shorter than the segment: write Dur as its EXTINF
+}
+
+// End returns the media sequence number after the break's last content segment.
+func (b *Break) End() uint64 { return b.First + uint64(b.Count) }
+
+func (b *Break) nominal() time.Duration {
+	if b.Nominal > 0 {
+		return b.Nominal
+	}
+	return b.Duration() / time.Duration(max(b.Count, 1))
+}
+
+// Duration returns the fill's duration.
+func (b *Break) Duration() time.Duration {
+	if len(b.Fill) == 0 {
+		return 0
+	}
+	last := b.Fill[len(b.Fill)-1]
+	return last.Offset + last.Dur
+}
+
+// Stitched reports whether the break replaces content (it has a fill).
+func (b *Break) Stitched() bool { return len(b.Fill) > 0 && b.Count > 0 }
+
+// Validate checks that breaks are in order and do not overlap, and that pieces are contiguous.
+func (p *Plan) Validate() error {
+	for i := range p.Breaks {
+		b := &p.Breaks[i]
+		if b.Count < 0 {
+			return fmt.Errorf("break %d: negative count", i)
+		}
+		if i > 0 && b.First < p.Breaks[i-1].End() {
+			return fmt.Errorf("break %d at %d overlaps the previous one (ends at %d)", i, b.First, p.Breaks[i-1].End())
+		}
+		var at time.Duration
+		for j, pc := range b.Fill {
+			if pc.Offset != at || pc.Dur <= 0 || pc.Ad < 0 || pc.Seg < 0 {
+				return fmt.Errorf("break %d piece %d: offset %v, duration %v (want offset %v, positive duration)", i, j, pc.Offset, pc.Dur, at)
+			}
+			at += pc.Dur
+		}
+	}
+	return nil
+}
+
+// ErrNoAds is returned by Fill when nothing fits and there is no slate.
+var ErrNoAds = errors.New("stitch: no ad fits the break and there is no slate")
+
+// Fill builds a break's fill for a span of d: whole ads first (in the order given, skipping any
+// that no longer fits), then slate segments for the remainder, cutting the last slate segment
+// and dropping a remainder shorter than MinSegment. ads[i] are the segment durations of ad i on
+// the reference rendition; slate is the index of the slate among the ad playlists (its segment
+// durations in slateSegs), or -1 for none. It appends to dst and returns it.
+func Fill(dst []Piece, d time.Duration, ads [][]time.Duration, slate int, slateSegs []time.Duration) ([]Piece, error) {
+	var at time.Duration
+	for i, segs := range ads {
+		var total time.Duration
+		for _, s := range segs {
+			total += s
+		}
+		if total <= 0 || at+total > d {
+			continue
+		}
+		for j, s := range segs {
+			dst = append(dst, Piece{Ad: i, Seg: j, Offset: at, Dur: s})
+			at += s
+		}
+	}
+	if slate < 0 || len(slateSegs) == 0 || slices.Contains(slateSegs, 0) {
+		if at == 0 {
+			return dst, ErrNoAds
+		}
+		return dst, nil
+	}
+	for j := 0; d-at >= MinSegment; j = (j + 1) % len(slateSegs) {
+		s, cut := slateSegs[j], false
+		if rest := d - at; s >= rest {
+			s, cut = rest, s != rest
+		}
+		dst = append(dst, Piece{Ad: slate, Seg: j, Offset: at, Dur: s, Cut: cut})
+		at += s
+	}
+	return dst, nil
+}
