@@ -195,6 +195,7 @@ func TestBadRequests(t *testing.T) {
 
 func TestDeadline(t *testing.T) {
 	b := newTestBidder(t, testConfig(), Deps{}, bannerCampaign("a", 1_000_000))
+	b.slack = 0
 	// tmax 10 ms minus the 15 ms network allowance leaves nothing: an immediate 204.
 	if code, _, _ := call(t, b, `{"id":"r","tmax":10,"imp":[{"id":"1","banner":{"w":300,"h":250}}]}`); code != 204 {
 		t.Errorf("tmax below the allowance: %d, want 204", code)
@@ -256,6 +257,7 @@ func (s *slowFeatures) Viewer(ctx context.Context, id string, dst *ViewerFeature
 func TestDeadlineOverrunReleasesBudget(t *testing.T) {
 	sf := &slowFeatures{MemoryViewers: *NewMemoryViewers()}
 	b := newTestBidder(t, testConfig(), Deps{Features: sf, Counters: sf}, bannerCampaign("late", 2_000_000))
+	b.slack = 0
 	code, _, _ := call(t, b, `{"id":"r","tmax":40,"user":{"id":"v"},"imp":[{"id":"1","banner":{"w":300,"h":250}}]}`)
 	if code != 204 {
 		t.Fatalf("overrun decision: %d, want 204", code)

@@ -38,7 +38,8 @@ type Bidder struct {
 	signer  *signer
 	replays *replayGuard
 
-	exhaustive bool // tests: price every candidate (no early stop), the reference for the fast path
+	exhaustive bool          // tests: price every candidate (no early stop), the reference for the fast path
+	slack      time.Duration // tests: added to every deadline, so a loaded machine cannot turn bids into 204s
 	admission  *admission
 	bidPrefix  string
 

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"unicode/utf8"
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 )

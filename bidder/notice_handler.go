@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"github.com/cuepoint/cuepoint/internal/server"
 )
 
 // HandleNotice serves GET (or POST) /v1/notice/{kind} for kind win, bill, loss, imp (the VAST
@@ -25,7 +23,9 @@ import (
 // reservation; the first win, bill or impression notice increments the viewer's frequency
 // counter for the campaign. Every win, bill and loss notice, replays included, is emitted.
 func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
-	kind := server.Param(ctx, "kind")
+	// The kind is the last path segment (the route is /v1/notice/{kind}).
+	path := ctx.Path()
+	kind := string(path[bytes.LastIndexByte(path, '/')+1:])
 	switch kind {
 	case kindWin, kindBill, kindLoss, kindImp, "event":
 	default:

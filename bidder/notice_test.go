@@ -61,8 +61,6 @@ func notice(b *Bidder, rawURL, price string) int {
 	u = strings.TrimPrefix(u, b.cfg.PublicURL)
 	var ctx fasthttp.RequestCtx
 	ctx.Request.SetRequestURI(u)
-	kind := strings.TrimPrefix(string(ctx.Request.URI().Path()), "/v1/notice/")
-	ctx.SetUserValue("kind", kind)
 	b.HandleNotice(&ctx)
 	return ctx.Response.StatusCode()
 }

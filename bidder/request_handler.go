@@ -58,7 +58,7 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 		tmax = time.Duration(rc.req.TMax) * time.Millisecond
 	}
 	tmax = min(tmax, b.cfg.MaxTmax)
-	rc.deadline = arrival.Add(tmax - b.cfg.NetworkAllowance)
+	rc.deadline = arrival.Add(tmax - b.cfg.NetworkAllowance + b.slack)
 	rc.traceID = string(ctx.Request.Header.Peek("X-Request-Id"))
 	if time.Until(rc.deadline) < b.cfg.MinWork {
 		b.noBid(ctx, rc, reasonDeadline)
