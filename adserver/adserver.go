@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
@@ -66,7 +68,11 @@ type AdServer struct {
 	emit     Emitter
 	now      func() time.Time
 
+	inflight    atomic.Int64
+	maxInFlight int64
+
 	decisions     *vm.Counter
+	shed          *vm.Counter
 	filled        *vm.Counter
 	empty         *vm.Counter
 	badRequests   *vm.Counter
@@ -128,6 +134,7 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		catalog: deps.Catalog, freq: deps.Frequency, emit: deps.Emitter, now: deps.Now,
 
 		decisions:     metrics.Counter(`cuepoint_adserver_decisions_total`),
+		shed:          metrics.Counter(`cuepoint_adserver_shed_total`),
 		filled:        metrics.Counter(`cuepoint_adserver_ads_served_total`),
 		empty:         metrics.Counter(`cuepoint_adserver_empty_breaks_total`),
 		badRequests:   metrics.Counter(`cuepoint_adserver_bad_requests_total`),
@@ -138,6 +145,10 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		beaconsForged: metrics.Counter(`cuepoint_adserver_beacons_total{result="forged"}`),
 		beaconsOld:    metrics.Counter(`cuepoint_adserver_beacons_total{result="expired"}`),
 		beaconsReplay: metrics.Counter(`cuepoint_adserver_beacons_total{result="replay"}`),
+	}
+	a.maxInFlight = int64(cfg.MaxInFlight)
+	if a.maxInFlight == 0 {
+		a.maxInFlight = 256 * int64(runtime.GOMAXPROCS(0))
 	}
 	for _, r := range dropReasons {
 		a.dropped[r] = metrics.Counter(`cuepoint_adserver_ads_dropped_total{reason="` + r + `"}`)

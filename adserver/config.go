@@ -49,6 +49,11 @@ type Config struct {
 	MaxBreak  time.Duration // longest break accepted
 	MaxPodAds int           // most ads in one break
 
+	// Overload: a request that waited longer than MaxQueueTime before its handler ran, or that
+	// finds MaxInFlight decisions running, is answered 503 at once (0: 256 × GOMAXPROCS).
+	MaxQueueTime time.Duration
+	MaxInFlight  int
+
 	// FreqCap is how many ads of one advertiser (domain) a viewer sees per FreqWindow; 0 is
 	// no cap.
 	FreqCap    int
@@ -78,6 +83,7 @@ func DefaultConfig() Config {
 		IncrementMicros: 10_000,
 		Supply:          auction.Supply{App: true, ID: "cuepoint-ctv", Name: "Cuepoint TV", Bundle: "tv.cuepoint.app", PublisherID: "cuepoint", Publisher: "Cuepoint"},
 		MaxBreak:        10 * time.Minute,
+		MaxQueueTime:    25 * time.Millisecond,
 		MaxPodAds:       10,
 		FreqCap:         6,
 		FreqWindow:      time.Hour,
@@ -110,6 +116,8 @@ func Flags(fs *config.FlagSet) *Config {
 	schain := fs.String("schain-asi", "", "our advertising system domain for source.schain (empty: no schain)")
 	fs.DurationVar(&c.MaxBreak, "max-break", c.MaxBreak, "longest break accepted")
 	fs.IntVar(&c.MaxPodAds, "max-pod-ads", c.MaxPodAds, "most ads in one break")
+	fs.DurationVar(&c.MaxQueueTime, "max-queue-time", c.MaxQueueTime, "answer 503 to a break request that waited longer than this before being handled")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "concurrent decisions before answering 503 (0: 256 × GOMAXPROCS)")
 	fs.IntVar(&c.FreqCap, "freq-cap", c.FreqCap, "ads of one advertiser a viewer sees per --freq-window (0: no cap)")
 	fs.DurationVar(&c.FreqWindow, "freq-window", c.FreqWindow, "frequency cap window")
 	allow := fs.StringList("fetch-allow", nil, "non-public networks outside fetches may reach (CIDR), e.g. 127.0.0.0/8 in development")
@@ -162,6 +170,8 @@ func (c *Config) Validate() error {
 		return bad("max-pod-ads", "want 1..32, got %d", c.MaxPodAds)
 	case c.MaxBreak < time.Second || c.MaxBreak > time.Hour:
 		return bad("max-break", "want 1s..1h, got %s", c.MaxBreak)
+	case c.MaxQueueTime <= 0 || c.MaxInFlight < 0:
+		return bad("max-queue-time", "want a positive --max-queue-time and a --max-in-flight ≥ 0")
 	case c.FreqCap < 0 || (c.FreqCap > 0 && c.FreqWindow <= 0):
 		return bad("freq-cap", "want ≥ 0 with a positive --freq-window")
 	case !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):

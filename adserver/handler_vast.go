@@ -17,8 +17,21 @@ var vastBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); retu
 //	200  VAST 4.2 (application/xml): the pod, or the empty <VAST version="4.2"/> when nothing
 //	     can play
 //	400  a bad parameter; the body names it and says what is wrong (see ParseBreak)
+//	503  overloaded: the request waited longer than --max-queue-time before it was handled, or
+//	     --max-in-flight decisions are running; nothing is decided (the stitcher plays slate)
+//
+// Shedding happens before any work: an overloaded adserver answers at once rather than late,
+// so a break is never decided after its deadline.
 func (a *AdServer) HandleVAST(ctx *fasthttp.RequestCtx) {
 	arrival := ctx.Time()
+	if n := a.inflight.Add(1); n > a.maxInFlight || time.Since(arrival) > a.cfg.MaxQueueTime {
+		a.inflight.Add(-1)
+		a.shed.Inc()
+		ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, "1")
+		ctx.Error("overloaded: try again", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	defer a.inflight.Add(-1)
 	br, err := ParseBreak(ctx.QueryArgs(), &a.cfg)
 	if err != nil {
 		a.badRequests.Inc()
