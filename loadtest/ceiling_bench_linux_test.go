@@ -39,7 +39,7 @@ func BenchmarkGeneratorCeiling(b *testing.B) {
 	b.Logf("target: %s; generator GOMAXPROCS=1", where)
 
 	best, bestCPU, fails := 0.0, 0.0, 0
-	for _, rate := range []float64{20_000, 25_000, 30_000, 35_000, 40_000, 45_000, 50_000, 55_000, 60_000, 70_000, 80_000, 90_000, 100_000} {
+	for _, rate := range []float64{20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000, 110_000, 120_000, 140_000} {
 		cpu0 := processCPU()
 		res, err := Run(context.Background(), Config{Mix: urlMix(target), Rate: rate, Duration: 3 * time.Second, Connections: 64})
 		if err != nil {

@@ -59,7 +59,10 @@
 //
 // # Budget
 //
-// The generator must not be what is measured. On one core it sustains the rate recorded in
-// BENCHMARKS.md (goal ≥ 50k requests/s against a trivial server); the hot path (dispatch, send,
-// record) allocates nothing per request. See run_bench_test.go.
+// The generator must not be what is measured. Its hot path (dispatch, send, record) allocates
+// nothing per request (BenchmarkSend, BenchmarkDispatchAndRecord), and the rate it sustains on
+// one core against a trivial server is recorded in BENCHMARKS.md with the command that reproduces
+// it (BenchmarkGeneratorCeiling, next to BenchmarkClientCeiling, the closed-loop fasthttp
+// yardstick, in ceiling_bench_linux_test.go). When it cannot keep up, a Result says so rather
+// than reporting its own delay as the target's latency.
 package loadtest
