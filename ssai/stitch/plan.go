@@ -19,6 +19,8 @@ type Plan struct {
 }
 
 // Break replaces Count content segments starting at media sequence number First with Fill.
+// A break of Count 0 inserts its fill before segment First (a zero-duration cue, a VMAP or
+// scheduled break in VOD: pre-roll when First is the first segment).
 type Break struct {
 	First uint64
 	Count int
@@ -65,8 +67,11 @@ func (b *Break) Duration() time.Duration {
 	return last.Offset + last.Dur
 }
 
-// Stitched reports whether the break replaces content (it has a fill).
-func (b *Break) Stitched() bool { return len(b.Fill) > 0 && b.Count > 0 }
+// Stitched reports whether the break changes the playlist (it has a fill).
+func (b *Break) Stitched() bool { return len(b.Fill) > 0 }
+
+// before reports whether the break lies wholly before a window starting at w.
+func (b *Break) before(w uint64) bool { return b.End() <= w && b.First < w }
 
 // Validate checks that breaks are in order and do not overlap, and that pieces are contiguous.
 func (p *Plan) Validate() error {
@@ -75,7 +80,7 @@ func (p *Plan) Validate() error {
 		if b.Count < 0 {
 			return fmt.Errorf("break %d: negative count", i)
 		}
-		if i > 0 && b.First < p.Breaks[i-1].End() {
+		if i > 0 && (b.First < p.Breaks[i-1].End() || b.First == p.Breaks[i-1].First) {
 			return fmt.Errorf("break %d at %d overlaps the previous one (ends at %d)", i, b.First, p.Breaks[i-1].End())
 		}
 		var at time.Duration

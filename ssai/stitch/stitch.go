@@ -43,7 +43,7 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 		if br.First >= last {
 			break
 		}
-		if br.End() <= w {
+		if br.before(w) {
 			shift += int64(len(br.Fill)) - int64(br.Count)
 			dsn++ // before the first piece
 			if br.End() < w {

@@ -230,3 +230,37 @@ func TestStitchAllocs(t *testing.T) {
 		t.Errorf("%v allocations per stitch with a warm buffer, want 0", n)
 	}
 }
+
+// TestStitchInsert: breaks of Count 0 insert ads (pre-roll before the first segment, a
+// mid-roll at a zero-duration cue) without replacing content.
+func TestStitchInsert(t *testing.T) {
+	a := newAdSet(t)
+	pre := a.breakAt(t, 0, 0, time.Time{})
+	pre.Fill, _ = Fill(nil, 15*time.Second, [][]time.Duration{durations(a.video[0])}, -1, nil)
+	mid := pre
+	mid.First = 10
+	plan := &Plan{Breaks: []Break{pre, mid}}
+	if err := plan.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src := mustParse(t, source{name: "v", n: 20}.text())
+	b, err := Append(nil, src, plan, a.video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Validator{IsAd: isAd}
+	p, err := v.Check("video", b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if want := src.Duration() + 30*time.Second; p.Duration() != want {
+		t.Errorf("duration %v, want %v", p.Duration(), want)
+	}
+	if !isAd(p.Segments[0].URI) || !p.Segments[0].Discontinuity || p.Segments[8].URI != "v/seg_0.m4s" || !p.Segments[8].Discontinuity {
+		t.Errorf("pre-roll not first:\n%s", b)
+	}
+	if n := strings.Count(string(b), "#EXT-X-DISCONTINUITY\n"); n != 4 {
+		t.Errorf("%d discontinuities, want 4", n)
+	}
+	oracle(t, b, len(p.Segments))
+}
