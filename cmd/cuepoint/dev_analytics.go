@@ -10,6 +10,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/cuepoint/cuepoint/analytics/collector"
+	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/analytics/schema"
 	"github.com/cuepoint/cuepoint/analytics/sink"
@@ -19,7 +21,8 @@ import (
 
 // The analytics pipeline inside `cuepoint dev`: one producer shared by every service of the
 // process that emits events, the sink consuming them into ClickHouse (its /metrics on :8087),
-// and the dashboard with the collector on :8088 (cmd_dashboard.go). The sink starts first
+// and the dashboard with the collector on :8088 (cmd_dashboard.go), which takes events from the
+// dev sender (devCollectorSender). The sink starts first
 // (order 5) and creates the producer, so it exists before any service that emits.
 
 const (
@@ -96,6 +99,23 @@ func devProducer(env *devEnv) (*producer.Producer, func(context.Context) error, 
 		return sp.err
 	}
 	return sp.prod, release, nil
+}
+
+// DevCollectorSenderID is the collector's sender in `cuepoint dev`: it may send every family.
+const DevCollectorSenderID = "dev"
+
+// devCollectorSender returns the dev collector's one sender, with a secret kept under --root
+// (<root>/collector-dev-secret, created on first use). Services of the dev process that need
+// to post to the collector, or to mint tokens for a web player's pages, use it:
+//
+//	s, _ := devCollectorSender(env)
+//	token, _ := collector.MintToken(s.ID, s.Secrets[0], "http://127.0.0.1:8084", time.Hour, time.Now())
+func devCollectorSender(env *devEnv) (collector.Sender, error) {
+	secret, err := devSecret(filepath.Join(env.root, "collector-dev-secret"))
+	if err != nil {
+		return collector.Sender{}, fmt.Errorf("collector dev secret: %w", err)
+	}
+	return collector.Sender{ID: DevCollectorSenderID, Secrets: [][]byte{secret}, Families: events.Families}, nil
 }
 
 // devProducerClosed returns a channel closed once the producer env's services share has been

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cuepoint/cuepoint/analytics/collector"
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/internal/db"
 	"github.com/cuepoint/cuepoint/internal/server"
@@ -18,9 +22,9 @@ import (
 )
 
 // TestDevAnalyticsPipeline runs the analytics part of `cuepoint dev` in process on the real
-// Kafka and ClickHouse: the sink (with the analytics schema) and the dashboard, plus a
-// service that emits through the shared producer as the bidder does. Events emitted show up
-// in the dashboard's API; at shutdown the producer closes only after the emitting server
+// Kafka and ClickHouse: the sink (with the analytics schema) and the dashboard with the
+// collector, plus a service that emits through the shared producer as the bidder does. Events
+// emitted, and events posted to the collector, show up in the dashboard's API; at shutdown the producer closes only after the emitting server
 // drained (events emitted while it drains are delivered, not refused), then the sink stops.
 func TestDevAnalyticsPipeline(t *testing.T) {
 	if testing.Short() {
@@ -94,6 +98,47 @@ func TestDevAnalyticsPipeline(t *testing.T) {
 	if seen != n {
 		t.Errorf("the dashboard shows %v bid requests, %d were emitted", seen, n)
 	}
+
+	// A player's QoE reports through the collector on the dashboard server, signed by the dev
+	// sender, reach the same charts.
+	sender, err := devCollectorSender(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch bytes.Buffer
+	batch.WriteString(`{"events":[`)
+	const reports = 3
+	for i := range reports {
+		ev := &events.QoE{Header: events.NewHeader("player", ""), SessionID: "e2e-" + exchange, ContentID: "vod-1", WatchMS: 10_000, StartupMS: int64(500 + i)}
+		b, err := ev.Append(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			batch.WriteByte(',')
+		}
+		fmt.Fprintf(&batch, `{"family":"playback","event":%s}`, b)
+	}
+	batch.WriteString(`]}`)
+	req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/v1/events", env.addr(dashboardPort)), bytes.NewReader(batch.Bytes()))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(collector.HeaderSender, sender.ID)
+	req.Header.Set(collector.HeaderSignature, collector.Sign(sender.ID, sender.Secrets[0], batch.Bytes(), time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), fmt.Sprintf(`"accepted":%d`, reports)) {
+		t.Fatalf("collector: %d %s", resp.StatusCode, body)
+	}
+	for deadline := time.Now().Add(45 * time.Second); storedColumn(t, api, 5) < reports; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dashboard shows %v of the %d QoE reports posted to the collector", storedColumn(t, api, 5), reports)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if code := httpGet(t, fmt.Sprintf("http://%s/", env.addr(dashboardPort))); code != http.StatusOK && code != http.StatusNotFound {
 		t.Errorf("dashboard page: %d", code)
 	}
@@ -121,7 +166,10 @@ func TestDevAnalyticsPipeline(t *testing.T) {
 }
 
 // storedBidRequests sums the bid requests the traffic chart shows.
-func storedBidRequests(t *testing.T, url string) float64 {
+func storedBidRequests(t *testing.T, url string) float64 { return storedColumn(t, url, 1) }
+
+// storedColumn sums column col (a rate per second) of the traffic chart over its buckets.
+func storedColumn(t *testing.T, url string, col int) float64 {
 	resp, err := http.Get(url)
 	if err != nil {
 		return 0
@@ -137,7 +185,7 @@ func storedBidRequests(t *testing.T, url string) float64 {
 	}
 	var sum float64
 	for _, r := range res.Rows {
-		if v, ok := r[1].(float64); ok {
+		if v, ok := r[col].(float64); ok {
 			sum += v * res.Range.Step
 		}
 	}
