@@ -15,12 +15,14 @@ import (
 // written (text and attributes use character references for them; URLs, which may not contain
 // them, are percent-encoded if they somehow do).
 
-// appendVAST appends the VAST document of creative cr of campaign c for the bid.
+// appendVAST appends the VAST document of creative cr of campaign c for the bid. impURL and
+// eventURL are the bidder's own (its validated public URL and a web-safe base64 token) and go
+// in as they are; the campaign's URLs go through appendCDATA.
 func appendVAST(dst []byte, c *Campaign, cr *Creative, bidID, impURL, eventURL string) []byte {
 	dst = append(dst, `<VAST version='4.2' xmlns='http://www.iab.com/VAST'><Ad id='`...)
 	dst = appendXMLAttr(dst, cr.ID)
 	dst = append(dst, `'><InLine><AdSystem version='1'>Cuepoint</AdSystem><Impression id='cuepoint'><![CDATA[`...)
-	dst = appendCDATA(dst, impURL)
+	dst = append(dst, impURL...)
 	dst = append(dst, `]]></Impression><AdServingId>`...)
 	dst = appendXMLText(dst, bidID)
 	dst = append(dst, `</AdServingId><AdTitle>`...)
@@ -36,7 +38,7 @@ func appendVAST(dst []byte, c *Campaign, cr *Creative, bidID, impURL, eventURL s
 		dst = append(dst, `<Tracking event='`...)
 		dst = append(dst, ev...)
 		dst = append(dst, `'><![CDATA[`...)
-		dst = appendCDATA(dst, eventURL)
+		dst = append(dst, eventURL...)
 		dst = append(dst, "&e="...)
 		dst = append(dst, ev...)
 		dst = append(dst, `]]></Tracking>`...)
