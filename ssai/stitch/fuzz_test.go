@@ -37,3 +37,21 @@ func FuzzStitch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSpans reads cue spans from any playlist: no panic, and every span starts where it can.
+func FuzzSpans(f *testing.F) {
+	f.Add(source{name: "v", msn: 58, n: 10, live: true, cueAt: 60, cueN: 15, trailingCue: true}.text())
+	f.Add(source{name: "v", msn: 65, n: 10, live: true, cueAt: 60, cueN: 15}.text())
+	f.Add("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-CUE-OUT:0\n#EXTINF:2,\na.ts\n#EXT-X-CUE-OUT-CONT:ElapsedTime=4,Duration=30\n#EXTINF:2,\nb.ts\n#EXT-X-CUE-IN\n#EXTINF:2,\nc.ts\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		p, err := hls.ParseMediaString(text)
+		if err != nil {
+			return
+		}
+		for _, sp := range Spans(nil, p) {
+			if sp.Count < 0 {
+				t.Fatalf("span %+v has a negative count", sp)
+			}
+		}
+	})
+}
