@@ -257,7 +257,8 @@ func withMarkers(svg string, c *chart, ss []series) string {
 }
 
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms": func(v float64) string { return fmtMS(v) },
+	"ms":  func(v float64) string { return fmtMS(v) },
+	"pct": func(v float64) float64 { return 100 * v },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/>
 <title>{{.Title}}</title>
@@ -289,7 +290,7 @@ svg{display:block;margin:12px 0}
 <tr><td>requests</td><td>{{.S.Requests}} ({{.S.Errors}} errors: timeout {{.S.ErrorKinds.Timeout}}, http {{.S.ErrorKinds.HTTP}}, transport {{.S.ErrorKinds.Transport}})</td></tr>
 <tr><td>achieved rate</td><td>{{printf "%.1f" .S.AchievedRate}}/s over {{.Elapsed}}</td></tr>
 <tr><td>latency</td><td>p50 {{ms .S.LatencyMS.P50}} · p90 {{ms .S.LatencyMS.P90}} · p99 {{ms .S.LatencyMS.P99}} · p99.9 {{ms .S.LatencyMS.P999}} · max {{ms .S.LatencyMS.Max}}</td></tr>
-<tr><td>generator</td><td>dispatch lag p99 {{ms .S.Generator.LagMS.P99}} (max {{ms .S.Generator.LagMS.Max}}) · connection wait p99 {{ms .S.Generator.WaitMS.P99}} (max {{ms .S.Generator.WaitMS.Max}})</td></tr>
+<tr><td>generator</td><td>dispatch lag p99 {{ms .S.Generator.LagMS.P99}} (max {{ms .S.Generator.LagMS.Max}}) · connection wait p99 {{ms .S.Generator.WaitMS.P99}} (max {{ms .S.Generator.WaitMS.Max}}) · CPU {{printf "%.0f" (pct .S.Generator.CPUBusy)}}%</td></tr>
 {{with .S.SLO}}<tr><td>SLO {{.Spec}}</td><td>{{if .Pass}}<span class="pass">met</span>{{else}}<span class="fail">violated</span>: {{range .Violations}}{{.}}; {{end}}{{end}}</td></tr>{{end}}
 </table>
 {{range .S.Warnings}}<div class="warn">{{.}}</div>{{end}}

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -40,6 +41,10 @@ type Result struct {
 	QueueFull time.Duration
 	// LagThreshold is the dispatch lag (p99) above which the generator counts as behind.
 	LagThreshold time.Duration
+	// CPUBusy is the share of the CPU available to this process (GOMAXPROCS × the run's wall
+	// time) that it used during the run: near 1, the generator (or whatever else runs in the
+	// process) had no CPU to spare. 0 where the platform does not say.
+	CPUBusy float64
 
 	Status    map[int]uint64 // by HTTP status code, successes included
 	Scenarios []ScenarioResult
@@ -90,25 +95,37 @@ func quantile(h *hdrhistogram.Histogram, q float64) time.Duration {
 	return usToDuration(h.ValueAtQuantile(q))
 }
 
-// GeneratorBehind reports whether the generator itself could not hold the schedule: its dispatch
-// lag (p99) exceeded LagThreshold. The latencies then include the generator's delay, and the
-// achieved rate is what this machine could do, not what the target can.
+// GeneratorBehind reports whether the generator itself could not hold the schedule: either its
+// dispatcher ran late (dispatch lag p99 above LagThreshold), or fewer requests left than were
+// offered while the process had no CPU to spare (CPUBusy ≥ 95%). The latencies then include the
+// generator's delay, and the achieved rate is what this machine could do, not what the target
+// can.
 func (r *Result) GeneratorBehind() bool {
-	return quantile(r.Lag, 99) > r.LagThreshold
+	return r.dispatchLate() || r.cpuBound()
+}
+
+func (r *Result) dispatchLate() bool { return quantile(r.Lag, 99) > r.LagThreshold }
+
+func (r *Result) cpuBound() bool {
+	return r.CPUBusy >= 0.95 && !r.Interrupted && r.AchievedRate() < 0.98*r.Rate
 }
 
 // Warnings explains, in sentences, anything that makes the numbers less than they seem.
 func (r *Result) Warnings() []string {
 	var w []string
 	achieved := r.AchievedRate()
-	if r.GeneratorBehind() {
+	switch {
+	case r.dispatchLate():
 		msg := fmt.Sprintf("the generator could not keep up: it dispatched requests up to %s late (p99 %s, limit %s) and sent %.1f/s of the %.1f/s offered; its lateness is included in the latencies",
 			fmtDur(quantile(r.Lag, 100)), fmtDur(quantile(r.Lag, 99)), fmtDur(r.LagThreshold), achieved, r.Rate)
 		if r.QueueFull > 0 {
 			msg += fmt.Sprintf("; the queue of due requests was full for %s (the workers could not even drain it)", fmtDur(r.QueueFull))
 		}
 		w = append(w, msg+". Lower --rate, or run the generator on more cores or machines.")
-	} else if !r.Interrupted && r.Rate > 0 && achieved < 0.98*r.Rate {
+	case r.cpuBound():
+		w = append(w, fmt.Sprintf("the generator could not keep up: it sent %.1f/s of the %.1f/s offered while its process used %.0f%% of the CPU it may use (GOMAXPROCS=%d); requests waited for a busy worker, and that wait is in the latencies. Lower --rate, or run the generator on more cores or machines.",
+			achieved, r.Rate, 100*r.CPUBusy, runtime.GOMAXPROCS(0)))
+	case !r.Interrupted && r.Rate > 0 && achieved < 0.98*r.Rate:
 		w = append(w, fmt.Sprintf("achieved %.1f/s of the %.1f/s offered: requests waited for a free connection (wait p99 %s) or expired unsent (%d).",
 			achieved, r.Rate, fmtDur(quantile(r.Wait, 99)), r.Expired))
 	}

@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	var workers sync.WaitGroup
 	col := newCollector()
+	cpu0, cpuOK := processCPU()
 	r.t0 = time.Now()
 	for i := range cfg.Connections {
 		w := newWorker(r.shards[i%nShards])
@@ -78,7 +79,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	workers.Wait()
 	col.stop()
 
-	return r.result(interrupted, col.intervals), nil
+	res := r.result(interrupted, col.intervals)
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		res.CPUBusy = float64(cpu1-cpu0) / (float64(time.Since(r.t0)) * float64(runtime.GOMAXPROCS(0)))
+	}
+	return res, nil
 }
 
 // dispatch is the open-loop heart: it computes each arrival's due time from the schedule alone,

@@ -57,6 +57,7 @@ type GeneratorSummary struct {
 	LagMS      Percentiles `json:"dispatch_lag_ms"`
 	WaitMS     Percentiles `json:"connection_wait_ms"`
 	QueueFullS float64     `json:"queue_full_s"`
+	CPUBusy    float64     `json:"cpu_busy"`
 }
 
 // ScenarioSummary is one scenario of a mix.
@@ -98,7 +99,7 @@ func Summarize(r *Result, slo SLO, withSeries bool) Summary {
 		ErrorKinds: ErrorKinds{Timeout: r.Timeouts, Expired: r.Expired, HTTP: r.HTTPErrors, Transport: r.TransportErrors},
 		Status:     statusMap(r.Status),
 		Generator: GeneratorSummary{Behind: r.GeneratorBehind(), LagMS: percentiles(r.Lag), WaitMS: percentiles(r.Wait),
-			QueueFullS: round3(r.QueueFull.Seconds())},
+			QueueFullS: round3(r.QueueFull.Seconds()), CPUBusy: round3(r.CPUBusy)},
 		Unsent: r.Unsent, Interrupted: r.Interrupted, Warnings: r.Warnings(),
 	}
 	for _, sc := range r.Scenarios {
