@@ -266,3 +266,23 @@ func TestDeadlineOverrunReleasesBudget(t *testing.T) {
 		t.Errorf("an unsent bid still holds %d micros of budget", got)
 	}
 }
+
+// TestDaypartInViewerTime: a prime-time campaign bids at 20:00 in the viewer's zone
+// (device.geo.utcoffset), not at 20:00 UTC.
+func TestDaypartInViewerTime(t *testing.T) {
+	c := bannerCampaign("prime", 2_000_000)
+	for d := range 7 {
+		c.Targeting.Daypart = append(c.Targeting.Daypart, d*24+20) // 20:00–21:00 every day
+	}
+	clock := time.Date(2026, 11, 23, 4, 30, 0, 0, time.UTC) // a Monday, 04:30 UTC
+	b := newTestBidder(t, testConfig(), Deps{Now: func() time.Time { return clock }}, c)
+	req := func(offset int) string {
+		return fmt.Sprintf(`{"id":"r","device":{"geo":{"utcoffset":%d}},"imp":[{"id":"1","banner":{"w":300,"h":250}}]}`, offset)
+	}
+	if code, _, _ := call(t, b, req(-480)); code != 200 { // 20:30 the previous evening in UTC−8
+		t.Errorf("20:30 local: %d, want a bid", code)
+	}
+	if code, _, _ := call(t, b, req(0)); code != 204 { // 04:30 UTC
+		t.Errorf("04:30 local: %d, want no bid", code)
+	}
+}

@@ -54,7 +54,7 @@ func (b *Bidder) decide(ctx context.Context, rc *requestCtx) string {
 		}
 		cancel()
 	}
-	rc.buildAssignment(b, time.Now())
+	rc.buildAssignment(rc.now)
 	rc.size(ix)
 	rc.res.copyFrom(ix.all)
 	ix.eval(&rc.asg, requestDims, rc.res, rc.mask)
@@ -98,7 +98,7 @@ func (rc *requestCtx) chooseCurrency(cur []string, fx map[string]float64) bool {
 }
 
 // buildAssignment fills the request-level dimensions of rc.asg.
-func (rc *requestCtx) buildAssignment(b *Bidder, now time.Time) {
+func (rc *requestCtx) buildAssignment(now time.Time) {
 	a, req := &rc.asg, &rc.req
 	a.reset()
 	var offsetMin int64

@@ -21,9 +21,8 @@ func BenchmarkIndexEval(b *testing.B) {
 			if err := json.Unmarshal(raw, &req); err != nil {
 				b.Fatal(err)
 			}
-			bd := &Bidder{}
 			rc := &requestCtx{req: req, priv: privacy{personalize: true}}
-			rc.buildAssignment(bd, time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC))
+			rc.buildAssignment(time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC))
 			rc.asg.vals[dimMedia] = append(rc.asg.vals[dimMedia], TypeVideo)
 			rc.asg.vals[dimDeal] = append(rc.asg.vals[dimDeal], openMarket, "deal-ctv-premium")
 			rc.asg.vals[dimPlcmt] = append(rc.asg.vals[dimPlcmt], "1")
