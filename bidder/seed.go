@@ -8,15 +8,13 @@ import (
 
 // DemoCampaigns returns the demo campaigns `cuepoint dev` seeds: CTV and web video, mobile
 // interstitial video, display banners, in the open market and in deals. cdn is the base URL of
-// creative assets (media files, images).
+// creative assets: <cdn>/<creative id>.mp4 for video, .png for banners.
 func DemoCampaigns(cdn string) []*Campaign {
+	// One progressive 720p MP4 per video creative, at cdn/<creative id>.mp4: the file cuepoint
+	// dev's adserver makes for each demo creative (and registers under the same UniversalAdId).
 	video := func(id string, dur int64) Creative {
 		return Creative{ID: id, Type: TypeVideo, DurationSec: dur, ClickURL: "https://advertiser.example/landing?c=" + id,
-			MediaFiles: []MediaFile{
-				{URL: fmt.Sprintf("%s/%s-1080p.mp4", cdn, id), Mime: "video/mp4", W: 1920, H: 1080, BitrateKbps: 4500},
-				{URL: fmt.Sprintf("%s/%s-720p.mp4", cdn, id), Mime: "video/mp4", W: 1280, H: 720, BitrateKbps: 2500},
-				{URL: fmt.Sprintf("%s/%s/master.m3u8", cdn, id), Mime: "application/x-mpegURL", W: 1920, H: 1080},
-			}}
+			MediaFiles: []MediaFile{{URL: fmt.Sprintf("%s/%s.mp4", cdn, id), Mime: "video/mp4", W: 1280, H: 720, BitrateKbps: 2500}}}
 	}
 	banner := func(id string, w, h int64) Creative {
 		return Creative{ID: id, Type: TypeBanner, W: w, H: h, Mime: "image/png",

@@ -39,7 +39,7 @@ func runBidder(ctx context.Context, args []string) error {
 	p.register(fs)
 	cfg := bidder.Flags(fs)
 	storeKind := fs.String("campaign-store", "cassandra", "where campaigns and budget leases live: cassandra or memory")
-	creatives := fs.String("creative-base-url", "http://127.0.0.1:8084/creatives", "base URL of the demo campaigns' media (seeded with --campaign-store memory)")
+	creatives := fs.String("creative-base-url", "http://127.0.0.1:8082/media/demo", "base URL of the demo campaigns' media, <url>/<creative id>.mp4 (the adserver's demo ads in cuepoint dev)")
 	synthetic := fs.Int("synthetic-campaigns", 0, "with --campaign-store memory, also load this many synthetic campaigns (load tests)")
 	adminToken := fs.String("admin-token", "", "bearer token of the admin API (empty: admin API refuses every request)")
 	newLog := logging.Flags(fs)
@@ -166,7 +166,7 @@ func startDevBidder(ctx context.Context, env *devEnv) (*server.Server, error) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if n, err := bidder.Seed(sctx, deps.Store, env.url(8084)+"/creatives"); err != nil {
+	if n, err := bidder.Seed(sctx, deps.Store, env.url(8082)+"/media/demo"); err != nil {
 		closeDB()
 		return nil, fmt.Errorf("seed demo campaigns: %w", err)
 	} else if n > 0 {
