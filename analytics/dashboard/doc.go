@@ -39,6 +39,7 @@
 // (`make web`, i.e. `npm run build:dashboard`) into web/dashboard/dist, which the server
 // reads from disk (--web-root). Without a build, / answers 404 naming `make web`.
 //
-// Budget: a chart over the rollups answers in a few milliseconds for an hour and tens of
-// milliseconds for a week of minute data (see BENCHMARKS.md and dashboard_bench_test.go).
+// Budget: a chart over the rollups answers in a few milliseconds for an hour to a day and in
+// tens of milliseconds for a week of minute data; the quantile charts over a week take up to
+// ~150 ms (docs/dashboard.md has the figures, dashboard_bench_test.go measures them).
 package dashboard
