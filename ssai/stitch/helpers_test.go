@@ -139,17 +139,20 @@ type adSet struct{ video, audio []*hls.MediaPlaylist }
 
 const slateIndex = 2
 
-func newAdSet(t testing.TB) adSet {
+func newAdSet(t testing.TB) adSet { return newAdSetIn(t, true) }
+
+// newAdSetIn makes the ads in CMAF (with EXT-X-MAP) or MPEG-TS, as the content they go into.
+func newAdSetIn(t testing.TB, cmaf bool) adSet {
 	return adSet{
 		video: []*hls.MediaPlaylist{
-			adPlaylist(t, "https://ads.example/a15/v", 8, 2*time.Second, time.Second, true),
-			adPlaylist(t, "https://ads.example/a30/v", 15, 2*time.Second, 2*time.Second, true),
-			adPlaylist(t, "https://ads.example/slate/v", 1, 2*time.Second, 2*time.Second, true),
+			adPlaylist(t, "https://ads.example/a15/v", 8, 2*time.Second, time.Second, cmaf),
+			adPlaylist(t, "https://ads.example/a30/v", 15, 2*time.Second, 2*time.Second, cmaf),
+			adPlaylist(t, "https://ads.example/slate/v", 1, 2*time.Second, 2*time.Second, cmaf),
 		},
 		audio: []*hls.MediaPlaylist{
-			adPlaylist(t, "https://ads.example/a15/a", 8, 2005333*time.Microsecond, 965333*time.Microsecond, true),
-			adPlaylist(t, "https://ads.example/a30/a", 15, 2005333*time.Microsecond, 1925334*time.Microsecond, true),
-			adPlaylist(t, "https://ads.example/slate/a", 1, 2005333*time.Microsecond, 2005333*time.Microsecond, true),
+			adPlaylist(t, "https://ads.example/a15/a", 8, 2005333*time.Microsecond, 965333*time.Microsecond, cmaf),
+			adPlaylist(t, "https://ads.example/a30/a", 15, 2005333*time.Microsecond, 1925334*time.Microsecond, cmaf),
+			adPlaylist(t, "https://ads.example/slate/a", 1, 2005333*time.Microsecond, 2005333*time.Microsecond, cmaf),
 		},
 	}
 }

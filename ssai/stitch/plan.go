@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/cuepoint/cuepoint/origin/hls"
 )
 
 // MinSegment is the shortest segment a fill may contain: a remainder shorter than this is not
@@ -31,6 +33,12 @@ type Break struct {
 	// inside the break, or ends inside it, shows the fill from and up to (published segments ×
 	// Nominal): the same pieces in every rendition. Zero means the fill's duration / Count.
 	Nominal time.Duration
+	// Hidden are the media sequence numbers of the content segments that carry an
+	// EXT-X-DISCONTINUITY (a live loop boundary) and are replaced, or follow the break (where
+	// the stitcher's own discontinuity stands for theirs). The source's discontinuity sequence
+	// counts them when they slide out, the stitched playlist must not count them twice;
+	// Observe records them from each refresh of the reference rendition.
+	Hidden []uint64
 	// Fill replaces the content, in order. An empty fill leaves the content as it is (the
 	// adserver was slow or down: the original content plays).
 	Fill []Piece
@@ -46,6 +54,17 @@ type Piece struct {
 	// segment is cut to it. Other pieces are written with the rendition's own EXTINF.
 	Dur time.Duration
 	Cut bool // Dur is shorter than the segment: write Dur as its EXTINF
+}
+
+// Observe records the discontinuities of the break's content segments found in p (a refresh of
+// the reference rendition). Every rendition has its discontinuities on the same segments.
+func (b *Break) Observe(p *hls.MediaPlaylist) {
+	for i := range p.Segments {
+		seq := p.MediaSequence + uint64(i)
+		if seq >= b.First && seq <= b.End() && p.Segments[i].Discontinuity && !slices.Contains(b.Hidden, seq) {
+			b.Hidden = append(b.Hidden, seq)
+		}
+	}
 }
 
 // End returns the media sequence number after the break's last content segment.

@@ -43,6 +43,11 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 		if br.First >= last {
 			break
 		}
+		for _, h := range br.Hidden { // counted by the source when it slid out, never shown
+			if h < w && dsn > 0 {
+				dsn--
+			}
+		}
 		if br.before(w) {
 			shift += int64(len(br.Fill)) - int64(br.Count)
 			dsn++ // before the first piece

@@ -1,0 +1,149 @@
+package stitch
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/origin/hls"
+	"github.com/cuepoint/cuepoint/origin/live"
+	"github.com/cuepoint/cuepoint/origin/packager"
+	"github.com/cuepoint/cuepoint/origin/scte35"
+)
+
+// testAsset is a packaged asset (6 s, two 2 s-segment video renditions and audio, MPEG-TS at
+// 320x180 and below), made once per test binary.
+var testAsset struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testAsset.dir != "" {
+		os.RemoveAll(filepath.Dir(testAsset.dir))
+	}
+	os.Exit(code)
+}
+
+func asset(t *testing.T) string {
+	t.Helper()
+	if err := (packager.Tools{}).Check(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	testAsset.once.Do(func() {
+		root, err := os.MkdirTemp("", "cuepoint-ssai-test-")
+		if err != nil {
+			testAsset.err = err
+			return
+		}
+		ctx := context.Background()
+		mezz := filepath.Join(root, ".demo.mp4")
+		if testAsset.err = packager.GenerateDemo(ctx, mezz, packager.Demo{Duration: 6 * time.Second, Width: 320, Height: 180}, packager.Tools{}); testAsset.err != nil {
+			return
+		}
+		l := packager.DefaultLadder()
+		l.Renditions = []packager.Rendition{
+			{Name: "180p", Width: 320, Height: 180, Profile: "main", Level: "3.0", Bitrate: 300_000, FPS: 30},
+			{Name: "144p", Width: 256, Height: 144, Profile: "main", Level: "3.0", Bitrate: 150_000, FPS: 30},
+		}
+		testAsset.dir = filepath.Join(root, "demo")
+		_, testAsset.err = packager.Package(ctx, mezz, testAsset.dir, packager.Options{Ladder: l, Preset: "ultrafast"})
+	})
+	if testAsset.err != nil {
+		t.Fatal(testAsset.err)
+	}
+	return testAsset.dir
+}
+
+// TestStitchOriginLive follows a live channel of the origin in each cue format over many
+// refreshes (its ManualClock stepped a second at a time, across loop boundaries and breaks):
+// spans read from the reference rendition become a plan shared by every rendition, and every
+// stitched playlist passes the validator, refresh after refresh, renditions in step.
+func TestStitchOriginLive(t *testing.T) {
+	dir := asset(t)
+	a := newAdSetIn(t, false) // the asset is MPEG-TS
+	for _, f := range scte35.Formats {
+		t.Run(f.String(), func(t *testing.T) {
+			clock := live.NewManualClock(live.DefaultEpoch.Add(10 * time.Second))
+			ch, err := live.New(live.Config{
+				Name: "ch", Asset: dir, Format: f, Window: 6,
+				Breaks: live.Schedule{Offset: 20 * time.Second, Every: 40 * time.Second, Duration: 10 * time.Second, Lead: 4 * time.Second},
+			}, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rends := ch.Renditions()
+			plan := &Plan{}
+			v := Validator{IsAd: isAd}
+			stitchedBreaks := 0
+			for step := 0; step < 110; step++ {
+				clock.Advance(time.Second)
+				srcs := make([]*hls.MediaPlaylist, len(rends))
+				for i, r := range rends {
+					pl, err := ch.Playlist(r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if srcs[i], err = hls.ParseMedia(pl.Body); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// The planner: a break is planned once, when its span first appears.
+				for _, sp := range Spans(nil, srcs[0]) {
+					if sp.Count == 0 || hasBreak(plan, sp.First) {
+						continue
+					}
+					br := a.breakAt(t, sp.First, sp.Count, sp.Start)
+					plan.Breaks = append(plan.Breaks, br)
+					stitchedBreaks++
+				}
+				for i := range plan.Breaks {
+					plan.Breaks[i].Observe(srcs[0])
+				}
+				if err := plan.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				var outs []*hls.MediaPlaylist
+				for i, r := range rends {
+					ads := a.video
+					if strings.Contains(r, "audio") || strings.Contains(r, "aac") {
+						ads = a.audio
+					}
+					b, err := Append(nil, srcs[i], plan, ads)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p, err := v.Check(r, b)
+					if err != nil {
+						t.Fatalf("step %d: %v\n%s", step, err, b)
+					}
+					outs = append(outs, p)
+				}
+				if err := Group(audioDrift, outs...); err != nil {
+					t.Fatalf("step %d: %v", step, err)
+				}
+			}
+			if stitchedBreaks < 2 {
+				t.Errorf("%d breaks stitched, want at least 2", stitchedBreaks)
+			}
+		})
+	}
+}
+
+func hasBreak(p *Plan, first uint64) bool {
+	for i := range p.Breaks {
+		if p.Breaks[i].First == first {
+			return true
+		}
+	}
+	return false
+}
