@@ -274,7 +274,7 @@ svg{display:block;margin:12px 0}
 </style></head><body>
 <h1>{{.Title}}</h1>
 {{with .FindMax}}
-<p>SLO <code>{{.Summary.SLO}}</code>: highest sustainable rate <b>{{printf "%.6g" .Summary.MaxRate}}/s</b> (search ended by {{.Summary.LimitedBy}}).</p>
+<p>SLO <code>{{.Summary.SLO}}</code>: highest sustainable rate <b>{{if eq .Summary.LimitedBy "generator"}}at least {{end}}{{printf "%.6g" .Summary.MaxRate}}/s</b> (search ended by {{.Summary.LimitedBy}}).</p>
 {{.Chart}}
 <table><tr><th>offered/s</th><th>achieved/s</th><th>requests</th><th>errors</th><th>p50</th><th>p99</th><th>p99.9</th><th>max</th><th>verdict</th></tr>
 {{range .Summary.Steps}}<tr><td>{{printf "%.6g" .Rate}}</td><td>{{printf "%.1f" .AchievedRate}}</td><td>{{.Requests}}</td><td>{{.Errors}}</td>

@@ -180,7 +180,7 @@ func loadtestFindMax(ctx context.Context, cfg loadtest.Config, slo loadtest.SLO,
 			if !s.Pass() {
 				verdict = "fail"
 			}
-			fmt.Fprintf(stderr, "  %10.6g/s  achieved %.1f/s  p99 %s  errors %d  %s\n", s.Rate, s.Result.AchievedRate(), s.Result.Quantile(99), s.Result.Errors, verdict)
+			fmt.Fprintf(stderr, "  %10.6g/s  achieved %.1f/s  p99 %s  errors %d  %s\n", s.Rate, s.Result.AchievedRate(), s.Result.Quantile(99).Round(10*time.Microsecond), s.Result.Errors, verdict)
 		},
 	})
 	if err != nil {
