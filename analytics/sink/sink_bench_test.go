@@ -253,6 +253,7 @@ func BenchmarkSinkLatency(b *testing.B) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		<-done
+		e.expectExactly(events.FamilyBids, uint64(total)+1)
 		lat := make([]time.Duration, 0, total)
 		j := 0
 		for k := range total {
