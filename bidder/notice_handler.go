@@ -20,7 +20,7 @@ import (
 // Effects, each once per bid whatever the number and order of notices: the first win or bill
 // notice settles the bid's budget reservation at the clearing price (capped at our bid: an
 // exchange cannot charge more) and teaches the shader a win; a loss notice releases the
-// reservation; the first win, bill or impression notice increments the viewer's frequency
+// reservation (and, with ${AUCTION_MIN_TO_WIN}, teaches the shader every level's outcome); the first win, bill or impression notice increments the viewer's frequency
 // counter for the campaign. Every win, bill and loss notice, replays included, is emitted.
 func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	// The kind is the last path segment (the route is /v1/notice/{kind}).
@@ -100,6 +100,9 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	case kindLoss:
 		if b.replays.first("settle", t.BidID, expiry, now) && c != nil {
 			b.pacer.Release(c, t.Reserved, issued, now)
+		}
+		if t.AT == 1 && clearing > 0 {
+			b.shader.Lost(t.ShadeBucket, t.ShadeLevel, t.PriceMicros, clearing)
 		}
 	case kindImp:
 		b.countImpression(t, expiry, now)

@@ -179,3 +179,24 @@ func modeFactor(s *Shader, key uint64) float64 {
 	}
 	return best
 }
+
+// TestShaderLearnsFromMinToWin: losses that disclose the winning price teach every level, so
+// the shader finds the cheapest winning level without having to lose there first.
+func TestShaderLearnsFromMinToWin(t *testing.T) {
+	s := NewShader(0.5)
+	key := uint64(99)
+	const value = 10_000_000
+	for i := 0; i < 3000; i++ {
+		bk, lv, f := s.Choose(key)
+		s.Bid(bk, lv)
+		bid := int64(f * value)
+		if mtw := int64(0.8 * value); bid >= mtw {
+			s.Win(bk, lv)
+		} else {
+			s.Lost(bk, lv, bid, mtw)
+		}
+	}
+	if f := modeFactor(s, key); f < 0.8 || f > 0.9 {
+		t.Errorf("factor %.3f, want the first level at or above the 0.8 that wins", f)
+	}
+}

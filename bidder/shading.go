@@ -9,7 +9,8 @@ import (
 // the table, so the bid is value × s for a shading factor s in [ShadingFloor, 1]. The shader
 // learns, per supply bucket (publisher × media type, hashed into a fixed table), the win rate
 // W(s) at each of a few factor levels from what happens to its bids: every bid counts at its
-// level, every win notice counts a win (a loss notice, or no notice, is a loss). It bids the
+// level, every win notice counts a win (a loss notice, or no notice, is a loss), and a loss
+// notice that discloses ${AUCTION_MIN_TO_WIN} tells every level whether it would have won. It bids the
 // level that maximizes the expected surplus (1 − s + winBonus) × W(s), with W made non-decreasing in s
 // and started from the prior W(s) = s weighted as priorBids bids, and explores a neighbouring
 // level on one bid in exploreEvery so that it keeps learning when the market moves. Counts
@@ -104,4 +105,25 @@ func (s *Shader) WinRate(bucket uint16, level uint8) float64 {
 		return 0
 	}
 	return float64(b.wins[level].Load()) / float64(bids)
+}
+
+// Lost records a loss notice that disclosed the price that would have won
+// (${AUCTION_MIN_TO_WIN}): that is full information about this auction, so every level learns
+// from it — a level whose bid (its factor × our value) would have reached minToWin counts a win,
+// the others a loss. Without the disclosure a loss teaches nothing beyond the bid already
+// counted. bid is what we bid at level; both in the same currency.
+func (s *Shader) Lost(bucket uint16, level uint8, bid, minToWin int64) {
+	if int(bucket) >= len(s.buckets) || level >= shadeLevels || bid <= 0 || minToWin <= 0 {
+		return
+	}
+	b := &s.buckets[bucket]
+	value := float64(bid) / s.factor(int(level))
+	for l := 0; l < shadeLevels; l++ {
+		if l != int(level) {
+			b.bids[l].Add(1) // the bid at level itself was counted when it was made
+		}
+		if s.factor(l)*value >= float64(minToWin) && b.wins[l].Load() < b.bids[l].Load() {
+			b.wins[l].Add(1)
+		}
+	}
 }
