@@ -49,6 +49,7 @@ export function axisFormat(v, unit) {
     case 'per_s':
       return `${+v.toFixed(2)}`;
     case 'count':
+      if (!Number.isInteger(v)) return ''; // no fractional things on a count axis
       return v >= 10000 ? `${+(v / 1000).toFixed(1)}k` : grouped.format(v);
     default:
       return String(v);
