@@ -82,10 +82,17 @@ func TestStitchOriginLive(t *testing.T) {
 				t.Fatal(err)
 			}
 			rends := ch.Renditions()
-			plan := &Plan{}
-			v := Validator{IsAd: isAd}
 			stitchedBreaks := 0
-			for step := 0; step < 110; step++ {
+			pl := Planner{Keep: 8, Decide: func(dst []Piece, sp Span) []Piece {
+				stitchedBreaks++
+				fill, err := Fill(dst, time.Duration(sp.Count)*2*time.Second, [][]time.Duration{durations(a.video[0]), durations(a.video[1])}, slateIndex, durations(a.video[slateIndex]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fill
+			}}
+			v := Validator{IsAd: isAd}
+			for step := 0; step < 200; step++ {
 				clock.Advance(time.Second)
 				srcs := make([]*hls.MediaPlaylist, len(rends))
 				for i, r := range rends {
@@ -97,20 +104,13 @@ func TestStitchOriginLive(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				// The planner: a break is planned once, when its span first appears.
-				for _, sp := range Spans(nil, srcs[0]) {
-					if sp.Count == 0 || hasBreak(plan, sp.First) {
-						continue
-					}
-					br := a.breakAt(t, sp.First, sp.Count, sp.Start)
-					plan.Breaks = append(plan.Breaks, br)
-					stitchedBreaks++
-				}
-				for i := range plan.Breaks {
-					plan.Breaks[i].Observe(srcs[0])
-				}
+				pl.Update(srcs[0])
+				plan := &pl.Plan
 				if err := plan.Validate(); err != nil {
 					t.Fatal(err)
+				}
+				if len(plan.Breaks) > 3 {
+					t.Fatalf("step %d: %d breaks kept, want them folded", step, len(plan.Breaks))
 				}
 				var outs []*hls.MediaPlaylist
 				for i, r := range rends {
@@ -132,18 +132,9 @@ func TestStitchOriginLive(t *testing.T) {
 					t.Fatalf("step %d: %v", step, err)
 				}
 			}
-			if stitchedBreaks < 2 {
-				t.Errorf("%d breaks stitched, want at least 2", stitchedBreaks)
+			if stitchedBreaks < 4 {
+				t.Errorf("%d breaks stitched, want at least 4", stitchedBreaks)
 			}
 		})
 	}
-}
-
-func hasBreak(p *Plan, first uint64) bool {
-	for i := range p.Breaks {
-		if p.Breaks[i].First == first {
-			return true
-		}
-	}
-	return false
 }

@@ -18,6 +18,27 @@ const MinSegment = 500 * time.Millisecond
 type Plan struct {
 	// Breaks in playlist order, not overlapping.
 	Breaks []Break
+	// Shift and Slid are what breaks folded by Compact contribute: segments added to the media
+	// sequence, and discontinuities added to the discontinuity sequence (net of the content
+	// discontinuities they hid).
+	Shift int64
+	Slid  int64
+}
+
+// Compact folds the breaks that lie wholly before media sequence number w, their return
+// discontinuity included, into Shift and Slid, so that a long live session keeps a plan of a few
+// breaks. Stitching any window starting at w or later gives the same playlist as before.
+func (p *Plan) Compact(w uint64) {
+	n := 0
+	for n < len(p.Breaks) && p.Breaks[n].End() < w {
+		b := &p.Breaks[n]
+		if b.Stitched() {
+			p.Shift += int64(len(b.Fill)) - int64(b.Count)
+			p.Slid += 2 - int64(len(b.Hidden))
+		}
+		n++
+	}
+	p.Breaks = append(p.Breaks[:0], p.Breaks[n:]...)
 }
 
 // Break replaces Count content segments starting at media sequence number First with Fill.

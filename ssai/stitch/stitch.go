@@ -29,11 +29,9 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 	// Sequence numbers: every stitched break before the window shifts the media sequence by the
 	// segments it added, and each of its discontinuities that slid out raises the discontinuity
 	// sequence. A window that starts inside a break starts with the fill piece covering it.
-	var (
-		shift int64
-		st    state
-	)
-	dsn := src.DiscontinuitySequence
+	var st state
+	shift := plan.Shift
+	dsn := uint64(max(int64(src.DiscontinuitySequence)+plan.Slid, 0))
 	first := -1 // index of the first break that reaches into the window
 	for i := range plan.Breaks {
 		br := &plan.Breaks[i]

@@ -264,3 +264,30 @@ func TestStitchInsert(t *testing.T) {
 	}
 	oracle(t, b, len(p.Segments))
 }
+
+// TestCompact: folding the breaks before a window does not change the stitched window.
+func TestCompact(t *testing.T) {
+	a := newAdSet(t)
+	full := &Plan{Breaks: []Break{
+		a.breakAt(t, 10, 5, epoch.Add(20*time.Second)),
+		a.breakAt(t, 30, 15, epoch.Add(60*time.Second)),
+		a.breakAt(t, 60, 8, epoch.Add(120*time.Second)),
+	}}
+	full.Breaks[0].Hidden = []uint64{12}
+	for w := uint64(0); w < 80; w++ {
+		src := mustParse(t, source{name: "v", msn: w, dsn: 3, n: 10, live: true}.text())
+		want, err := Append(nil, src, full, a.video)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compact := &Plan{Breaks: append([]Break(nil), full.Breaks...)}
+		compact.Compact(w)
+		got, err := Append(nil, src, compact, a.video)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("window %d, %d breaks left:\n%s\nwant\n%s", w, len(compact.Breaks), got, want)
+		}
+	}
+}
