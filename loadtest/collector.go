@@ -84,7 +84,8 @@ func (c *collector) collect(r *runner) {
 	sent := r.sent.Load()
 	iv.Sent, c.lastSent = sent-c.lastSent, sent
 	c.totalDone += iv.Done
-	iv.Queued = int64(sent) - int64(c.totalDone) - int64(r.unsent.Load())
+	// The counters are read one after another while workers run: clamp the brief negatives.
+	iv.Queued = max(0, int64(sent)-int64(c.totalDone)-int64(r.unsent.Load()))
 	iv.P50 = usToDuration(c.agg.ValueAtQuantile(50))
 	iv.P90 = usToDuration(c.agg.ValueAtQuantile(90))
 	iv.P99 = usToDuration(c.agg.ValueAtQuantile(99))
