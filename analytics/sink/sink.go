@@ -204,6 +204,3 @@ func (s *Sink) retain(ctx context.Context, conn driver.Conn) {
 		}
 	}
 }
-
-// Families returns the families the sink consumes.
-func (s *Sink) Families() []events.Family { return s.cfg.Families }
