@@ -4,6 +4,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/cuepoint/cuepoint/origin/hls"
 )
@@ -77,4 +78,30 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPlannerUpdate: one refresh of a 10-segment reference window with a CUE-OUT break in
+// it read into a session's plan (spans, observing discontinuities, folding), and the plan's size.
+func BenchmarkPlannerUpdate(b *testing.B) {
+	a := newAdSet(b)
+	fill := a.breakAt(b, 0, 15, time.Time{}).Fill
+	pl := Planner{Decide: func(dst []Piece, sp Span) []Piece { return append(dst, fill...) }}
+	src := mustParse(b, source{name: "v", msn: 55, n: 10, live: true, cueAt: 60, cueN: 15}.text())
+	pl.Update(src)
+	b.ReportAllocs()
+	cpu := startCPU()
+	for b.Loop() {
+		pl.Update(src)
+	}
+	cpu.report(b)
+	b.ReportMetric(float64(planBytes(&pl.Plan)), "plan-bytes")
+}
+
+// planBytes is the memory a plan holds: its breaks and their pieces.
+func planBytes(p *Plan) int {
+	n := int(unsafe.Sizeof(*p)) + cap(p.Breaks)*int(unsafe.Sizeof(Break{}))
+	for i := range p.Breaks {
+		n += cap(p.Breaks[i].Fill)*int(unsafe.Sizeof(Piece{})) + cap(p.Breaks[i].Hidden)*8
+	}
+	return n
 }
