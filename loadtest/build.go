@@ -43,7 +43,7 @@ type Options struct {
 	SSAISources   []string // SSAI sources ({source} in /ssai/{source}/master.m3u8); default "demo"
 	Player        Player   // plays SSAI sessions; default a SessionPlayer
 	Connections   int      // sizes the default Player's connection pool; default 64
-	FeatureViews  []string // featurestore views to read; default user_profile, user_engagement
+	FeatureViews  []string // featurestore views to read; default profile, recent (featurestore.Default)
 	FeatureBatch  int      // entities per featurestore batch; default 200
 	SessionLength int      // segments fetched per SSAI session by the default player; default 3
 }
@@ -68,7 +68,7 @@ func (o Options) withDefaults() Options {
 		o.Connections = 64
 	}
 	if len(o.FeatureViews) == 0 {
-		o.FeatureViews = []string{"user_profile", "user_engagement"}
+		o.FeatureViews = []string{"profile", "recent"}
 	}
 	if o.FeatureBatch <= 0 {
 		o.FeatureBatch = 200
