@@ -66,11 +66,11 @@ type MemoryViewers struct {
 type memViewer struct {
 	segments   []string
 	ctr, compl float64
-	imps       map[string][]HourCount
+	imps       map[string][]hourCount
 }
 
-// HourCount is the impressions within the hour starting at Hour (Unix seconds / 3600).
-type HourCount struct {
+// hourCount is the impressions within the hour starting at Hour (Unix seconds / 3600).
+type hourCount struct {
 	Hour  int64
 	Count int64
 }
@@ -89,7 +89,7 @@ func (m *MemoryViewers) SetViewer(id string, segments []string, ctr, completion 
 func (m *MemoryViewers) viewer(id string) *memViewer {
 	v := m.viewers[id]
 	if v == nil {
-		v = &memViewer{imps: map[string][]HourCount{}}
+		v = &memViewer{imps: map[string][]hourCount{}}
 		m.viewers[id] = v
 	}
 	return v
@@ -146,7 +146,7 @@ func (m *MemoryViewers) Increment(_ context.Context, viewerID, campaignID string
 	if n := len(hs); n > 0 && hs[n-1].Hour == h {
 		hs[n-1].Count++
 	} else {
-		hs = append(hs, HourCount{Hour: h, Count: 1})
+		hs = append(hs, hourCount{Hour: h, Count: 1})
 	}
 	v.imps[campaignID] = hs
 	return nil

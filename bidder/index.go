@@ -51,15 +51,15 @@ var hourNames = func() (h [hoursPerWeek]string) {
 // openMarket is the deal dimension's value for the open auction of an impression.
 const openMarket = "\x00open"
 
-// Assignment is what a request offers, per dimension: the values the targeting of a campaign
+// assignment is what a request offers, per dimension: the values the targeting of a campaign
 // is evaluated against. Values are normalized (see normalizeValue) and domains and categories
 // are expanded to their parents, so that "example.com" targets "news.example.com".
-type Assignment struct {
+type assignment struct {
 	vals [numDims][]string
 	buf  []byte // backing for lower-cased values, reused
 }
 
-func (a *Assignment) reset() {
+func (a *assignment) reset() {
 	for i := range a.vals {
 		a.vals[i] = a.vals[i][:0]
 	}
@@ -67,7 +67,7 @@ func (a *Assignment) reset() {
 }
 
 // add appends v (normalized) to dimension d.
-func (a *Assignment) add(d dim, v string) {
+func (a *assignment) add(d dim, v string) {
 	if v == "" {
 		return
 	}
@@ -78,7 +78,7 @@ func (a *Assignment) add(d dim, v string) {
 }
 
 // addDomain adds a domain and each parent domain with at least two labels.
-func (a *Assignment) addDomain(d dim, v string) {
+func (a *assignment) addDomain(d dim, v string) {
 	if v == "" {
 		return
 	}
@@ -94,7 +94,7 @@ func (a *Assignment) addDomain(d dim, v string) {
 }
 
 // addCategory adds an IAB category and its parents ("IAB1-2" also adds "IAB1").
-func (a *Assignment) addCategory(v string) {
+func (a *assignment) addCategory(v string) {
 	if v == "" {
 		return
 	}
@@ -111,7 +111,7 @@ func (a *Assignment) addCategory(v string) {
 
 // lower returns s lower-cased, without allocating when s already is (the common case) and
 // otherwise in a's reusable buffer. The result may alias that buffer: it lives until reset.
-func (a *Assignment) lower(s string) string {
+func (a *assignment) lower(s string) string {
 	i := 0
 	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
 		i++
@@ -135,7 +135,7 @@ func (a *Assignment) lower(s string) string {
 	return unsafeString(b)
 }
 
-// normalizeValue is the campaign-side normalization that matches Assignment.add.
+// normalizeValue is the campaign-side normalization that matches assignment.add.
 func normalizeValue(d dim, v string) string {
 	v = strings.TrimSpace(v)
 	if caseSensitive(d) {
@@ -203,7 +203,7 @@ func appendUnique(xs []string, x string) []string {
 // matches is the definition of targeting, one campaign at a time: every dimension with an In
 // set shares a value with the assignment, and no dimension's NotIn set does. The index computes
 // the same thing for all campaigns at once; the tests hold the two against each other.
-func (cp *compiled) matches(a *Assignment, dims []dim) bool {
+func (cp *compiled) matches(a *assignment, dims []dim) bool {
 	for _, d := range dims {
 		if len(cp.in[d]) > 0 && !intersects(cp.in[d], a.vals[d]) {
 			return false
@@ -357,7 +357,7 @@ func NewIndex(campaigns []*Campaign) *Index {
 	for i := range ix.blocks {
 		ix.blocks[i] = map[string][]uint32{}
 	}
-	var a Assignment
+	var a assignment
 	for _, e := range ix.entries {
 		a.reset()
 		for _, d := range e.c.ADomain {
@@ -435,7 +435,7 @@ func (ix *Index) newScratch() bitset { return newBitset(len(ix.entries)) }
 
 // eval narrows res (a set of campaign ordinals) to those whose targeting matches a on dims.
 // mask is scratch of the same size. It allocates nothing.
-func (ix *Index) eval(a *Assignment, dims []dim, res, mask bitset) {
+func (ix *Index) eval(a *assignment, dims []dim, res, mask bitset) {
 	for _, d := range dims {
 		p := &ix.dims[d]
 		if !p.used {
@@ -457,8 +457,8 @@ func (ix *Index) eval(a *Assignment, dims []dim, res, mask bitset) {
 }
 
 // block removes from res the campaigns whose attribute blk has one of the values (normalized
-// like an Assignment's: lower-cased, domains without "www.").
-func (ix *Index) block(blk int, values []string, a *Assignment, res bitset) {
+// like an assignment's: lower-cased, domains without "www.").
+func (ix *Index) block(blk int, values []string, a *assignment, res bitset) {
 	for _, v := range values {
 		if blk == blockADomain {
 			v = strings.TrimPrefix(strings.TrimSuffix(v, "."), "www.")
@@ -469,9 +469,9 @@ func (ix *Index) block(blk int, values []string, a *Assignment, res bitset) {
 	}
 }
 
-// Match returns the ordinals of the campaigns whose targeting matches a on every dimension,
+// matchIDs returns the ids of the campaigns whose targeting matches a on every dimension,
 // for tests and tools; the request path uses eval with pooled bitsets.
-func (ix *Index) Match(a *Assignment) []string {
+func (ix *Index) matchIDs(a *assignment) []string {
 	res, mask := ix.newScratch(), ix.newScratch()
 	res.copyFrom(ix.all)
 	ix.eval(a, allDims, res, mask)

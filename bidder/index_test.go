@@ -73,7 +73,7 @@ func randomCampaign(r *rand.Rand, i int) *Campaign {
 	return c
 }
 
-func randomAssignment(r *rand.Rand, a *Assignment) {
+func randomAssignment(r *rand.Rand, a *assignment) {
 	a.reset()
 	for d := range numDims {
 		if d == dimHour {
@@ -98,11 +98,11 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 	if ix.Len() != len(cs) {
 		t.Fatalf("indexed %d of %d", ix.Len(), len(cs))
 	}
-	var a Assignment
+	var a assignment
 	total := 0
 	for q := range 200 {
 		randomAssignment(r, &a)
-		got := ix.Match(&a)
+		got := ix.matchIDs(&a)
 		var want []string
 		for _, e := range ix.entries {
 			if e.cp.matches(&a, allDims) {
@@ -142,8 +142,8 @@ func TestTargetingSemantics(t *testing.T) {
 		Daypart:  []int{20},
 	}}
 	ix := NewIndex([]*Campaign{c})
-	build := func(domain, cat, country string, hour int) *Assignment {
-		a := &Assignment{}
+	build := func(domain, cat, country string, hour int) *assignment {
+		a := &assignment{}
 		a.addDomain(dimDomain, domain)
 		a.addCategory(cat)
 		a.add(dimCountry, country)
@@ -166,7 +166,7 @@ func TestTargetingSemantics(t *testing.T) {
 		{"outside daypart", "example.com", "", "USA", 21, false},
 	}
 	for _, tc := range cases {
-		got := len(ix.Match(build(tc.domain, tc.cat, tc.country, tc.hour))) == 1
+		got := len(ix.matchIDs(build(tc.domain, tc.cat, tc.country, tc.hour))) == 1
 		if got != tc.want {
 			t.Errorf("%s: matched=%v, want %v", tc.name, got, tc.want)
 		}

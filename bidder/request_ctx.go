@@ -16,7 +16,7 @@ type requestCtx struct {
 	priv      privacy
 	viewer    ViewerFeatures
 	hasViewer bool
-	asg       Assignment
+	asg       assignment
 	now       time.Time // the bidder's clock (Deps.Now) at arrival
 	start     time.Time // wall clock at arrival, for latency
 	deadline  time.Time
