@@ -35,6 +35,18 @@ func FuzzStitch(f *testing.F) {
 		if p.TargetDuration != src.TargetDuration {
 			t.Fatalf("target duration changed from %d to %d", src.TargetDuration, p.TargetDuration)
 		}
+		if hasProgramDateTime(src) {
+			for i := range p.Segments {
+				if p.Segments[i].Discontinuity && p.Segments[i].ProgramDateTime.IsZero() && isAd(p.Segments[i].URI) {
+					t.Fatalf("no program date-time on %s after a discontinuity\n%s", p.Segments[i].URI, out)
+				}
+			}
+		}
+		for i := 1; i < len(p.Segments); i++ {
+			if isAd(p.Segments[i].URI) != isAd(p.Segments[i-1].URI) && !p.Segments[i].Discontinuity && !isAd(src.Segments[0].URI) {
+				t.Fatalf("no discontinuity between %s and %s\n%s", p.Segments[i-1].URI, p.Segments[i].URI, out)
+			}
+		}
 	})
 }
 

@@ -76,11 +76,10 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 	b = appendHeader(b, src, msn, dsn)
 
 	var (
-		hasPDT  = hasProgramDateTime(src)
-		pdt     time.Time // program date-time of the next source segment, when known
-		bi      = first
-		segs    = src.Segments
-		pending = -1 // index of the first replaced segment whose tags still wait for a piece
+		pdt, hasPDT = firstDateTime(src) // program date-time of the next source segment
+		bi          = first
+		segs        = src.Segments
+		pending     = -1 // index of the first replaced segment whose tags still wait for a piece
 	)
 	for i := 0; i < len(segs); {
 		s := &segs[i]
@@ -321,6 +320,19 @@ func check(plan *Plan, ads []*hls.MediaPlaylist, w, last uint64) error {
 		}
 	}
 	return nil
+}
+
+// firstDateTime returns the program date-time of the window's first segment, extrapolated back
+// from the first segment that has one, so that segments after a discontinuity get one too.
+func firstDateTime(p *hls.MediaPlaylist) (time.Time, bool) {
+	var before time.Duration
+	for i := range p.Segments {
+		if t := p.Segments[i].ProgramDateTime; !t.IsZero() {
+			return t.Add(-before), true
+		}
+		before += p.Segments[i].Duration
+	}
+	return time.Time{}, false
 }
 
 func hasProgramDateTime(p *hls.MediaPlaylist) bool {
