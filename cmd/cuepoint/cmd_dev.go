@@ -186,11 +186,15 @@ func (e *devEnv) openDatabases(ctx context.Context) error {
 		return err
 	}
 	defer admin.Close()
-	chApplied, csApplied, err := e.platform.migrateAll(mctx, ch, admin)
+	done, err := e.platform.migrateAll(mctx, ch, admin)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	e.log.Info("schemas migrated", "clickhouse_applied", chApplied, "cassandra_applied", csApplied)
+	for _, m := range done {
+		if len(m.applied) > 0 {
+			e.log.Info("migrated", "schema", m.owner, "db", m.db, "space", m.space, "applied", m.applied)
+		}
+	}
 	cql, err := db.OpenCassandra(e.cassandra, e.platform.cassandraOptions(e.platform.cassandraKeyspace))
 	if err != nil {
 		return err

@@ -24,8 +24,6 @@ func init() {
 			{"features of a demo item", "/v1/features/item/item-1"},
 		},
 	})
-	// The featurestore owns the features table of the platform keyspace ("cuepoint").
-	cassandraSchema = append(cassandraSchema, featurestore.Schema...)
 }
 
 // storeConfig copies the platform's Cassandra settings into a featurestore config.

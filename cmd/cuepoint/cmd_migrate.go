@@ -24,6 +24,8 @@ func runMigrate(ctx context.Context, args []string) error {
 	var p platformFlags
 	p.register(fs)
 	only := fs.String("only", "", "migrate only one database: clickhouse or cassandra")
+	fs.StringVar(&p.bidderKeyspace, "bidder-keyspace", p.bidderKeyspace, "Cassandra keyspace of the bidder's campaigns and budgets")
+	fs.StringVar(&p.adserverKeyspace, "adserver-keyspace", p.adserverKeyspace, "Cassandra keyspace of the adserver's creative catalog")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
 	newLog := logging.Flags(fs)
 	fs.Check(func() error {
@@ -60,15 +62,12 @@ func runMigrate(ctx context.Context, args []string) error {
 		defer s.Close()
 		cs = s
 	}
-	chApplied, csApplied, err := p.migrateAll(ctx, ch, cs)
+	done, err := p.migrateAll(ctx, ch, cs)
+	for _, m := range done {
+		log.Info("migrated", "schema", m.owner, "db", m.db, "space", m.space, "applied", m.applied, "latest", m.latest)
+	}
 	if err != nil {
 		return err
-	}
-	if ch != nil {
-		log.Info("clickhouse migrated", "addr", p.clickhouse(), "database", p.clickhouseDatabase, "applied", chApplied, "latest", latest(clickhouseSchema))
-	}
-	if cs != nil {
-		log.Info("cassandra migrated", "hosts", p.cassandra(), "keyspace", p.cassandraKeyspace, "applied", csApplied, "latest", latest(cassandraSchema))
 	}
 	return nil
 }

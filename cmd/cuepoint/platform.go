@@ -6,11 +6,11 @@ import (
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/gocql/gocql"
 
+	"github.com/cuepoint/cuepoint/adserver/catalog"
+	"github.com/cuepoint/cuepoint/bidder"
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/internal/db"
-	"github.com/cuepoint/cuepoint/internal/migrate"
 )
 
 // platformFlags are the settings shared by every command that reaches the real dependencies.
@@ -26,9 +26,13 @@ type platformFlags struct {
 	cassandraReplication string
 	cassandraDiscover    bool
 	cassandraDC          string
+	// Keyspaces of the services that keep their own; `cuepoint migrate` has flags for them.
+	bidderKeyspace   string
+	adserverKeyspace string
 }
 
 func (p *platformFlags) register(fs *config.FlagSet) {
+	p.bidderKeyspace, p.adserverKeyspace = bidder.DefaultKeyspace, catalog.DefaultKeyspace
 	fs.StringVar(&p.root, "root", ".cuepoint", "directory for local state: embedded stack data, logs, admin token, spool")
 	p.kafkaBrokers = fs.StringList("kafka-brokers", nil, "Kafka bootstrap brokers, comma-separated (empty: the embedded broker)")
 	fs.StringVar(&p.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address host:port (empty: the embedded server)")
@@ -76,20 +80,4 @@ func (p *platformFlags) openClickHouse(ctx context.Context) (driver.Conn, error)
 
 func (p *platformFlags) cassandraOptions(keyspace string) db.CassandraOptions {
 	return db.CassandraOptions{Keyspace: keyspace, DiscoverPeers: p.cassandraDiscover, Datacenter: p.cassandraDC}
-}
-
-// migrateAll applies every schema the services own.
-func (p *platformFlags) migrateAll(ctx context.Context, ch driver.Conn, cs *gocql.Session) (chApplied, csApplied []int, err error) {
-	if ch != nil {
-		if chApplied, err = migrate.ClickHouse(ctx, ch, p.clickhouseDatabase, clickhouseSchema); err != nil {
-			return nil, nil, err
-		}
-	}
-	if cs != nil {
-		ks := migrate.Keyspace{Name: p.cassandraKeyspace, Replication: p.cassandraReplication}
-		if csApplied, err = migrate.Cassandra(ctx, cs, ks, cassandraSchema); err != nil {
-			return chApplied, nil, err
-		}
-	}
-	return chApplied, csApplied, nil
 }
