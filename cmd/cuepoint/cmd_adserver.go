@@ -259,7 +259,11 @@ func seedDemoAds(ctx context.Context, public string, cat *catalog.Catalog, tools
 		adomain  string
 		category string
 	}
-	var demos []demo
+	// House ads first: they fill breaks while the bidder's creatives are still conditioning.
+	demos := []demo{
+		{id: "house-promo-15", dur: 15 * time.Second, house: true, title: "Cuepoint Originals", adomain: "cuepoint.example", category: "IAB1"},
+		{id: "house-promo-30", dur: 30 * time.Second, house: true, title: "Cuepoint Sports", adomain: "sports.cuepoint.example", category: "IAB17"},
+	}
 	for _, c := range bidder.DemoCampaigns("") {
 		for _, cr := range c.Creatives {
 			if cr.Type == bidder.TypeVideo {
@@ -267,10 +271,6 @@ func seedDemoAds(ctx context.Context, public string, cat *catalog.Catalog, tools
 			}
 		}
 	}
-	demos = append(demos,
-		demo{id: "house-promo-15", dur: 15 * time.Second, house: true, title: "Cuepoint Originals", adomain: "cuepoint.example", category: "IAB1"},
-		demo{id: "house-promo-30", dur: 30 * time.Second, house: true, title: "Cuepoint Sports", adomain: "sports.cuepoint.example", category: "IAB17"},
-	)
 	for i, d := range demos {
 		if ctx.Err() != nil {
 			return
