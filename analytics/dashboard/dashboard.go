@@ -52,6 +52,7 @@ type Dashboard struct {
 	log     *slog.Logger
 	now     func() time.Time
 	list    []byte // the GET /api/charts body
+	metrics map[string]queryMetrics
 }
 
 // New returns a Dashboard; it checks the options and connects to nothing.
@@ -85,6 +86,10 @@ func New(o Options) (*Dashboard, error) {
 		return nil, err
 	}
 	d.list = list
+	d.metrics = make(map[string]queryMetrics, len(Charts))
+	for i := range Charts {
+		d.metrics[Charts[i].Name] = chartMetrics(Charts[i].Name)
+	}
 	return d, nil
 }
 
@@ -188,7 +193,7 @@ func (d *Dashboard) chart(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, fasthttp.StatusBadRequest, err.Error())
 		return
 	}
-	m := chartMetrics(c.Name)
+	m := d.metrics[c.Name]
 	start := time.Now()
 	res, err := d.q.Run(ctx, c, r)
 	m.latency.Update(time.Since(start).Seconds())
