@@ -38,8 +38,8 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 		if !br.Stitched() {
 			continue
 		}
-		if br.First >= last {
-			break
+		if br.First > last || br.First == last && !(br.Count == 0 && src.EndList) {
+			break // not published yet (a VOD post-roll, at the end, is)
 		}
 		for _, h := range br.Hidden { // counted by the source when it slid out, never shown
 			if h < w && dsn > 0 {
@@ -155,6 +155,13 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 			for bi < len(plan.Breaks) && !plan.Breaks[bi].Stitched() {
 				bi++
 			}
+		}
+	}
+	if bi >= 0 && bi < len(plan.Breaks) && plan.Breaks[bi].First == last && plan.Breaks[bi].Stitched() {
+		// A post-roll: an insertion after the last segment of a VOD.
+		br := &plan.Breaks[bi]
+		for k := range br.Fill {
+			b = st.piece(b, br, k, k == 0, ads, pdt, hasPDT)
 		}
 	}
 	b = appendLines(b, src.Trailer)
@@ -309,7 +316,7 @@ func firstPiece(fill []Piece, off time.Duration) int {
 func check(plan *Plan, ads []*hls.MediaPlaylist, w, last uint64) error {
 	for i := range plan.Breaks {
 		br := &plan.Breaks[i]
-		if br.End() < w || br.First >= last || !br.Stitched() {
+		if br.End() < w || br.First > last || !br.Stitched() {
 			continue
 		}
 		for k := range br.Fill {

@@ -232,14 +232,14 @@ func TestStitchAllocs(t *testing.T) {
 }
 
 // TestStitchInsert: breaks of Count 0 insert ads (pre-roll before the first segment, a
-// mid-roll at a zero-duration cue) without replacing content.
+// mid-roll at a zero-duration cue, a post-roll after the last) without replacing content.
 func TestStitchInsert(t *testing.T) {
 	a := newAdSet(t)
 	pre := a.breakAt(t, 0, 0, time.Time{})
 	pre.Fill, _ = Fill(nil, 15*time.Second, [][]time.Duration{durations(a.video[0])}, -1, nil)
-	mid := pre
-	mid.First = 10
-	plan := &Plan{Breaks: []Break{pre, mid}}
+	mid, post := pre, pre
+	mid.First, post.First = 10, 20
+	plan := &Plan{Breaks: []Break{pre, mid, post}}
 	if err := plan.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -253,14 +253,17 @@ func TestStitchInsert(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	if want := src.Duration() + 30*time.Second; p.Duration() != want {
+	if want := src.Duration() + 45*time.Second; p.Duration() != want {
 		t.Errorf("duration %v, want %v", p.Duration(), want)
 	}
 	if !isAd(p.Segments[0].URI) || !p.Segments[0].Discontinuity || p.Segments[8].URI != "v/seg_0.m4s" || !p.Segments[8].Discontinuity {
 		t.Errorf("pre-roll not first:\n%s", b)
 	}
-	if n := strings.Count(string(b), "#EXT-X-DISCONTINUITY\n"); n != 4 {
-		t.Errorf("%d discontinuities, want 4", n)
+	if n := strings.Count(string(b), "#EXT-X-DISCONTINUITY\n"); n != 5 {
+		t.Errorf("%d discontinuities, want 5 (pre-roll 2, mid-roll 2, post-roll 1)", n)
+	}
+	if last := p.Segments[len(p.Segments)-1].URI; !isAd(last) || !p.EndList {
+		t.Errorf("post-roll missing: last segment %s, end list %v", last, p.EndList)
 	}
 	oracle(t, b, len(p.Segments))
 }
