@@ -195,7 +195,9 @@ func (d *Dashboard) chart(ctx *fasthttp.RequestCtx) {
 	}
 	m := d.metrics[c.Name]
 	start := time.Now()
-	res, err := d.q.Run(ctx, c, r)
+	// Not ctx: a *fasthttp.RequestCtx used as a context.Context races with the server's
+	// shutdown (see internal/server). The querier bounds the query with its own timeout.
+	res, err := d.q.Run(context.Background(), c, r)
 	m.latency.Update(time.Since(start).Seconds())
 	if err != nil {
 		m.errors.Inc()

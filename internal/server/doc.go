@@ -18,6 +18,11 @@
 // Path patterns are literal segments and {name} segments, with an optional final {name...}
 // that takes the rest of the path; read them with Param. A static route is one map look-up.
 //
+// Never pass the *fasthttp.RequestCtx to code that takes a context.Context: fasthttp's
+// RequestCtx.Done reads the server's shutdown channel without synchronization, which races with
+// Shutdown (the race detector reports it, and tests fail). Derive request-scoped contexts from
+// context.Background with the deadline the handler computes.
+//
 // Budget: the wrapper adds no allocation per request on the static-route path; its cost is a
 // map look-up, two clock reads and a histogram update (see server_bench_test.go).
 package server
