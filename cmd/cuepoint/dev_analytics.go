@@ -13,9 +13,7 @@ import (
 	"github.com/cuepoint/cuepoint/analytics/collector"
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/analytics/producer"
-	"github.com/cuepoint/cuepoint/analytics/schema"
 	"github.com/cuepoint/cuepoint/analytics/sink"
-	"github.com/cuepoint/cuepoint/internal/migrate"
 	"github.com/cuepoint/cuepoint/internal/server"
 )
 
@@ -129,22 +127,13 @@ func devProducerClosed(env *devEnv) <-chan struct{} {
 	return nil
 }
 
-// startDevSink applies the analytics schema, then runs the sink in process with its metrics and
+// startDevSink runs the sink in process with its metrics and
 // readiness on :8087. It holds a reference to the shared producer, so the producer exists
 // before the services that emit start. At shutdown the sink keeps consuming until the producer
 // has delivered the services' last events (bounded by the shutdown timeout), then stores what
 // it read and stops.
 func startDevSink(ctx context.Context, env *devEnv) (*server.Server, error) {
-	database := env.platform.clickhouseDatabase
-	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	applied, err := migrate.ClickHouse(mctx, env.clickhouse, database, schema.ClickHouse(database))
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("analytics schema: %w", err)
-	}
-	if len(applied) > 0 {
-		env.log.Info("analytics schema migrated", "database", database, "applied", applied)
-	}
+	database := env.platform.clickhouseDatabase // migrated by cuepoint dev with every schema
 	s, err := sink.New(sink.Config{
 		Brokers:        env.kafka,
 		ClickHouseAddr: env.chAddr,
