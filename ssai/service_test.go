@@ -1,0 +1,224 @@
+package ssai
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/internal/logging"
+	"github.com/cuepoint/cuepoint/internal/server"
+	"github.com/cuepoint/cuepoint/origin"
+	"github.com/cuepoint/cuepoint/origin/hls"
+	"github.com/cuepoint/cuepoint/origin/live"
+	"github.com/cuepoint/cuepoint/origin/packager"
+	"github.com/cuepoint/cuepoint/origin/scte35"
+	"github.com/cuepoint/cuepoint/ssai/stitch"
+)
+
+const adminToken = "test-admin-token-0123456789abcdef0123"
+
+// testMedia is a media root with one packaged asset ("demo", 6 s at 320x180, MPEG-TS), made
+// once per test binary.
+var testMedia struct {
+	once sync.Once
+	root string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testMedia.root != "" {
+		os.RemoveAll(testMedia.root)
+	}
+	os.Exit(code)
+}
+
+func mediaRoot(t *testing.T) string {
+	t.Helper()
+	if err := (packager.Tools{}).Check(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	testMedia.once.Do(func() {
+		if testMedia.root, testMedia.err = os.MkdirTemp("", "cuepoint-ssai-service-test-"); testMedia.err != nil {
+			return
+		}
+		ctx := context.Background()
+		mezz := filepath.Join(testMedia.root, ".demo.mp4")
+		if testMedia.err = packager.GenerateDemo(ctx, mezz, packager.Demo{Duration: 6 * time.Second, Width: 320, Height: 180}, packager.Tools{}); testMedia.err != nil {
+			return
+		}
+		l := packager.DefaultLadder()
+		l.Renditions = []packager.Rendition{
+			{Name: "180p", Width: 320, Height: 180, Profile: "main", Level: "3.0", Bitrate: 300_000, FPS: 30},
+			{Name: "144p", Width: 256, Height: 144, Profile: "main", Level: "3.0", Bitrate: 150_000, FPS: 30},
+		}
+		_, testMedia.err = packager.Package(ctx, mezz, filepath.Join(testMedia.root, "demo"), packager.Options{Ladder: l, Preset: "ultrafast"})
+	})
+	if testMedia.err != nil {
+		t.Fatal(testMedia.err)
+	}
+	return testMedia.root
+}
+
+// serve runs srv over a real listener until the test ends and returns its base URL.
+func serve(t *testing.T, srv *server.Server) string {
+	t.Helper()
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, logging.Discard, srv) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "http://" + srv.Addr()
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func putSource(t *testing.T, base, name, u string) int {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", base+"/v1/sources/"+name, strings.NewReader(`{"url":"`+u+`"}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServiceOrigin registers our origin's VOD asset and a live channel as sources, starts
+// sessions, and follows the live session's every rendition over refreshes of the origin's clock:
+// each playlist passes the stitching validator, renditions in step, and points at the origin.
+func TestServiceOrigin(t *testing.T) {
+	root := mediaRoot(t)
+	clock := live.NewManualClock(live.DefaultEpoch.Add(10 * time.Second))
+	o, err := origin.New(origin.Config{MediaRoot: root, Clock: clock, Channels: []live.Config{{
+		Name: "ch", Asset: "demo", Format: scte35.FormatCueOut, Window: 6,
+		Breaks: live.Schedule{Offset: 20 * time.Second, Every: 40 * time.Second, Duration: 10 * time.Second, Lead: 4 * time.Second},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	osrv := server.New("origin", "127.0.0.1:0")
+	o.Mount(osrv)
+	originURL := serve(t, osrv)
+
+	svc := New(Config{Now: func() time.Time { return time.Time{} }}) // refresh on every request
+	ssrv := server.New("ssai", "127.0.0.1:0", server.WithAdminToken(adminToken))
+	svc.Mount(ssrv)
+	base := serve(t, ssrv)
+
+	if code := putSource(t, base, "vod", originURL+"/vod/demo/master.m3u8"); code != 200 {
+		t.Fatalf("PUT vod: %d", code)
+	}
+	if code := putSource(t, base, "live", originURL+"/live/ch/master.m3u8"); code != 200 {
+		t.Fatalf("PUT live: %d", code)
+	}
+	if code := putSource(t, base, "bad name!", originURL); code != 400 {
+		t.Errorf("PUT with a bad name: %d, want 400", code)
+	}
+	if _, body := get(t, base+"/v1/sources"); !strings.Contains(body, `"name":"live"`) || !strings.Contains(body, `"name":"vod"`) {
+		t.Errorf("GET /v1/sources: %s", body)
+	}
+
+	// VOD: every media playlist of the session parses and its segments load from the origin.
+	code, body := get(t, base+"/ssai/vod/master.m3u8?uid=u1")
+	if code != 200 {
+		t.Fatalf("vod master: %d %s", code, body)
+	}
+	for _, u := range mediaURIs(t, body) {
+		code, pl := get(t, base+"/ssai/vod/"+u)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", u, code, pl)
+		}
+		p, err := hls.ParseMediaString(pl)
+		if err != nil || !p.EndList || len(p.Segments) == 0 {
+			t.Fatalf("%s: %v\n%s", u, err, pl)
+		}
+		if code, _ := get(t, p.Segments[0].URI); code != 200 || !strings.HasPrefix(p.Segments[0].URI, originURL) {
+			t.Fatalf("segment %s: %d", p.Segments[0].URI, code)
+		}
+	}
+
+	// Live: a session followed over 60 refreshes.
+	code, body = get(t, base+"/ssai/live/master.m3u8?uid=u2")
+	if code != 200 {
+		t.Fatalf("live master: %d %s", code, body)
+	}
+	uris := mediaURIs(t, body)
+	if len(uris) < 3 {
+		t.Fatalf("live master lists %d media playlists, want video renditions and audio:\n%s", len(uris), body)
+	}
+	v := stitch.Validator{IsAd: func(u string) bool { return !strings.HasPrefix(u, originURL) }}
+	for step := 0; step < 60; step++ {
+		clock.Advance(time.Second)
+		var outs []*hls.MediaPlaylist
+		for _, u := range uris {
+			code, pl := get(t, base+"/ssai/live/"+u)
+			if code != 200 {
+				t.Fatalf("step %d %s: %d %s", step, u, code, pl)
+			}
+			p, err := v.Check(u, []byte(pl))
+			if err != nil {
+				t.Fatalf("step %d: %v\n%s", step, err, pl)
+			}
+			outs = append(outs, p)
+		}
+		if err := stitch.Group(250*time.Millisecond, outs...); err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+	}
+
+	if code, _ := get(t, base+"/ssai/nope/master.m3u8"); code != 404 {
+		t.Errorf("unknown source: %d, want 404", code)
+	}
+	if code, _ := get(t, base+"/ssai/live/s/nope/0.m3u8"); code != 404 {
+		t.Errorf("unknown session: %d, want 404", code)
+	}
+}
+
+// mediaURIs returns the session's media playlist URIs a multivariant playlist lists.
+func mediaURIs(t *testing.T, body string) []string {
+	t.Helper()
+	mp, err := hls.ParseMasterString(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range mp.Variants {
+		out = append(out, v.URI)
+	}
+	for _, r := range mp.Renditions {
+		if r.URI() != "" {
+			out = append(out, r.URI())
+		}
+	}
+	return out
+}
