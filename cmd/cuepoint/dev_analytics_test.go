@@ -22,7 +22,7 @@ import (
 )
 
 // TestDevAnalyticsPipeline runs the analytics part of `cuepoint dev` in process on the real
-// Kafka and ClickHouse: the sink (with the analytics schema) and the dashboard with the
+// Kafka and ClickHouse (schemas migrated as cuepoint dev does): the sink and the dashboard with the
 // collector, plus a service that emits through the shared producer as the bidder does. Events
 // emitted, and events posted to the collector, show up in the dashboard's API; at shutdown the producer closes only after the emitting server
 // drained (events emitted while it drains are delivered, not refused), then the sink stops.
@@ -46,6 +46,10 @@ func TestDevAnalyticsPipeline(t *testing.T) {
 	env := &devEnv{log: log, root: t.TempDir(), bind: "127.0.0.1", offset: freeOffset(t), kafka: brokers,
 		clickhouse: conn, chAddr: chAddr, platform: &platformFlags{clickhouseDatabase: database}, urls: map[string]string{}}
 
+	// As cuepoint dev does before it starts the services.
+	if _, err := env.platform.migrateAll(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
 	runCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	sinkSrv, err := startDevSink(runCtx, env)
