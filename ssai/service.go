@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -25,17 +26,24 @@ type Config struct {
 	// Client fetches source playlists (default: 2 s timeout, so a slow origin fails fast).
 	Client *http.Client
 	Logger *slog.Logger
-	// Now is the clock that paces source refreshes (default time.Now).
+	// Now is the clock that paces source refreshes and session expiry (default time.Now).
 	Now func() time.Time
+	// SessionIdle is how long a session lives without a request (default 10 min).
+	SessionIdle time.Duration
 }
 
 // Service serves personalized playlists: sources registered by name, a session per playback,
 // and each session's media playlists stitched from the shared source playlists.
 type Service struct {
 	log      *slog.Logger
+	now      func() time.Time
+	idle     time.Duration
 	sources  sources
 	fetch    fetcher
 	sessions sync.Map // session id → *session
+
+	sweepMu   sync.Mutex
+	lastSweep time.Time
 }
 
 // New returns a service with no sources.
@@ -49,7 +57,10 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{log: cfg.Logger, fetch: fetcher{client: cfg.Client, now: cfg.Now}}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 10 * time.Minute
+	}
+	return &Service{log: cfg.Logger, now: cfg.Now, idle: cfg.SessionIdle, fetch: fetcher{client: cfg.Client, now: cfg.Now}}
 }
 
 // SetSource registers or replaces a source.
@@ -93,6 +104,8 @@ type session struct {
 	uid    string
 	media  []string // source media playlist URLs: variants first, then renditions
 	ref    int      // index in media of the reference rendition (the first variant)
+
+	used atomic.Int64 // unix nanoseconds of the last request
 
 	mu      sync.Mutex
 	planner stitch.Planner
@@ -147,7 +160,10 @@ func (s *Service) master(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	mp.IFrameVariants = nil // trick play is not stitched: it would show content during ads
+	now := s.now()
+	sess.used.Store(now.UnixNano())
 	s.sessions.Store(id, sess)
+	s.sweep(now)
 	ctx.SetContentType("application/vnd.apple.mpegurl")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.SetBody(mp.AppendTo(nil))
@@ -163,6 +179,7 @@ func (s *Service) media(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	sess := v.(*session)
+	sess.used.Store(s.now().UnixNano())
 	name, ok := strings.CutSuffix(server.Param(ctx, "file"), ".m3u8")
 	idx, err := strconv.Atoi(name)
 	if !ok || err != nil || idx < 0 || idx >= len(sess.media) || sess.source != server.Param(ctx, "source") {
@@ -200,6 +217,26 @@ func (s *Service) media(ctx *fasthttp.RequestCtx) {
 	ctx.SetContentType("application/vnd.apple.mpegurl")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.SetBody(out)
+}
+
+// sweep forgets sessions idle for longer than the configured time, at most once a minute (a
+// player that comes back later starts a new session from the multivariant playlist).
+func (s *Service) sweep(now time.Time) {
+	if !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	if now.Sub(s.lastSweep) < time.Minute {
+		return
+	}
+	s.lastSweep = now
+	cutoff := now.Add(-s.idle).UnixNano()
+	s.sessions.Range(func(k, v any) bool {
+		if v.(*session).used.Load() < cutoff {
+			s.sessions.Delete(k)
+		}
+		return true
+	})
 }
 
 func newID() string {
