@@ -82,13 +82,14 @@ func (s *Service) Mount(srv *server.Server) {
 
 func (s *Service) putSource(ctx *fasthttp.RequestCtx) {
 	var body struct {
-		URL string `json:"url"`
+		URL   string `json:"url"`
+		Slate string `json:"slate"`
 	}
 	if err := json.Unmarshal(ctx.PostBody(), &body); err != nil {
 		httpError(ctx, fasthttp.StatusBadRequest, "body: want {\"url\": \"https://…/master.m3u8\"}: "+err.Error())
 		return
 	}
-	src := Source{Name: server.Param(ctx, "name"), URL: body.URL}
+	src := Source{Name: server.Param(ctx, "name"), URL: body.URL, Slate: body.Slate}
 	if err := s.SetSource(src); err != nil {
 		httpError(ctx, fasthttp.StatusBadRequest, err.Error())
 		return
@@ -103,6 +104,7 @@ type session struct {
 	source string
 	uid    string
 	media  []string // source media playlist URLs: variants first, then renditions
+	slate  []string // the slate's media playlist URL matching each of media ("" when none)
 	ref    int      // index in media of the reference rendition (the first variant)
 
 	used atomic.Int64 // unix nanoseconds of the last request
@@ -160,6 +162,15 @@ func (s *Service) master(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	mp.IFrameVariants = nil // trick play is not stitched: it would show content during ads
+	if src.Slate != "" {
+		if err := s.matchSlate(rctx, sess, src.Slate, mp, len(mp.Variants)); err != nil {
+			s.log.Warn("slate", "source", src.Name, "err", err) // breaks play the content
+			sess.slate = nil
+		}
+	}
+	if sess.slate != nil {
+		sess.planner.Decide = s.slateFill(sess)
+	}
 	now := s.now()
 	sess.used.Store(now.UnixNano())
 	s.sessions.Store(id, sess)
@@ -207,7 +218,19 @@ func (s *Service) media(ctx *fasthttp.RequestCtx) {
 		sess.planner.Update(ref)
 		sess.refSeen = ref
 	}
-	out, err := stitch.Append((*bp)[:0], src, &sess.planner.Plan, nil)
+	var ads [1]*hls.MediaPlaylist
+	if sess.slate != nil && sess.slate[idx] != "" {
+		ads[0], _ = s.fetch.media(rctx, sess.slate[idx]) // VOD: fetched once, shared
+	}
+	plan := &sess.planner.Plan
+	if ads[0] == nil && len(plan.Breaks) > 0 {
+		plan = &stitch.Plan{Shift: plan.Shift, Slid: plan.Slid} // no slate for this rendition: content
+	}
+	out, err := stitch.Append((*bp)[:0], src, plan, ads[:])
+	if err != nil { // the slate lacks a segment the plan uses: the content plays
+		s.log.Warn("stitch", "source", sess.source, "err", err)
+		out, err = stitch.Append((*bp)[:0], src, &stitch.Plan{Shift: plan.Shift, Slid: plan.Slid}, nil)
+	}
 	sess.mu.Unlock()
 	if err != nil {
 		httpError(ctx, fasthttp.StatusInternalServerError, err.Error())

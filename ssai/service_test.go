@@ -3,6 +3,7 @@ package ssai
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -130,7 +131,7 @@ func TestServiceOrigin(t *testing.T) {
 	o.Mount(osrv)
 	originURL := serve(t, osrv)
 
-	svc := New(Config{Now: func() time.Time { return time.Time{} }}) // refresh on every request
+	svc := New(Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ssrv := server.New("ssai", "127.0.0.1:0", server.WithAdminToken(adminToken))
 	svc.Mount(ssrv)
 	base := serve(t, ssrv)
@@ -140,6 +141,11 @@ func TestServiceOrigin(t *testing.T) {
 	}
 	if code := putSource(t, base, "live", originURL+"/live/ch/master.m3u8"); code != 200 {
 		t.Fatalf("PUT live: %d", code)
+	}
+	req, _ := http.NewRequest("PUT", base+"/v1/sources/live-slate", strings.NewReader(`{"url":"`+originURL+`/live/ch/master.m3u8","slate":"`+originURL+`/vod/demo/master.m3u8"}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PUT live-slate: %v %v", resp, err)
 	}
 	if code := putSource(t, base, "bad name!", originURL); code != 400 {
 		t.Errorf("PUT with a bad name: %d, want 400", code)
@@ -167,32 +173,15 @@ func TestServiceOrigin(t *testing.T) {
 		}
 	}
 
-	// Live: a session followed over 60 refreshes.
-	code, body = get(t, base+"/ssai/live/master.m3u8?uid=u2")
-	if code != 200 {
-		t.Fatalf("live master: %d %s", code, body)
-	}
-	uris := mediaURIs(t, body)
-	if len(uris) < 3 {
-		t.Fatalf("live master lists %d media playlists, want video renditions and audio:\n%s", len(uris), body)
-	}
-	v := stitch.Validator{IsAd: func(u string) bool { return !strings.HasPrefix(u, originURL) }}
-	for step := 0; step < 60; step++ {
-		clock.Advance(time.Second)
-		var outs []*hls.MediaPlaylist
-		for _, u := range uris {
-			code, pl := get(t, base+"/ssai/live/"+u)
-			if code != 200 {
-				t.Fatalf("step %d %s: %d %s", step, u, code, pl)
-			}
-			p, err := v.Check(u, []byte(pl))
-			if err != nil {
-				t.Fatalf("step %d: %v\n%s", step, err, pl)
-			}
-			outs = append(outs, p)
+	// Live: a session without slate (breaks play the content) and one with slate, followed over
+	// 60 refreshes each, every rendition through the validator.
+	for _, name := range []string{"live", "live-slate"} {
+		slateSegments := followLive(t, base, name, originURL, clock)
+		if name == "live-slate" && slateSegments == 0 {
+			t.Error("live-slate: no slate segment stitched in 60 refreshes")
 		}
-		if err := stitch.Group(250*time.Millisecond, outs...); err != nil {
-			t.Fatalf("step %d: %v", step, err)
+		if name == "live" && slateSegments != 0 {
+			t.Errorf("live: %d fill segments without a slate", slateSegments)
 		}
 	}
 
@@ -202,6 +191,47 @@ func TestServiceOrigin(t *testing.T) {
 	if code, _ := get(t, base+"/ssai/live/s/nope/0.m3u8"); code != 404 {
 		t.Errorf("unknown session: %d, want 404", code)
 	}
+}
+
+// followLive starts a session of source name and follows every rendition over 60 refreshes of the
+// origin's clock; it returns how many fill (slate) segments the refreshes showed.
+func followLive(t *testing.T, base, name, originURL string, clock *live.ManualClock) int {
+	t.Helper()
+	code, body := get(t, base+"/ssai/"+name+"/master.m3u8?uid=u2")
+	if code != 200 {
+		t.Fatalf("%s master: %d %s", name, code, body)
+	}
+	uris := mediaURIs(t, body)
+	if len(uris) < 3 {
+		t.Fatalf("%s master lists %d media playlists, want video renditions and audio:\n%s", name, len(uris), body)
+	}
+	isSlate := func(u string) bool { return strings.HasPrefix(u, originURL+"/vod/") }
+	v := stitch.Validator{IsAd: isSlate}
+	fill := 0
+	for step := 0; step < 60; step++ {
+		clock.Advance(time.Second)
+		var outs []*hls.MediaPlaylist
+		for _, u := range uris {
+			code, pl := get(t, base+"/ssai/"+name+"/"+u)
+			if code != 200 {
+				t.Fatalf("%s step %d %s: %d %s", name, step, u, code, pl)
+			}
+			p, err := v.Check(u, []byte(pl))
+			if err != nil {
+				t.Fatalf("%s step %d: %v\n%s", name, step, err, pl)
+			}
+			for i := range p.Segments {
+				if isSlate(p.Segments[i].URI) {
+					fill++
+				}
+			}
+			outs = append(outs, p)
+		}
+		if err := stitch.Group(250*time.Millisecond, outs...); err != nil {
+			t.Fatalf("%s step %d: %v", name, step, err)
+		}
+	}
+	return fill
 }
 
 // mediaURIs returns the session's media playlist URIs a multivariant playlist lists.

@@ -12,6 +12,9 @@ import (
 type Source struct {
 	Name string `json:"name"`
 	URL  string `json:"url"` // the multivariant playlist
+	// Slate is an HLS asset (multivariant playlist) that fills breaks when there are no ads;
+	// empty: breaks without ads play the content.
+	Slate string `json:"slate,omitempty"`
 }
 
 // sources is the registry of sources by name.
@@ -52,9 +55,14 @@ func validateSource(s Source) error {
 	if s.Name == "" || len(s.Name) > 64 || strings.Trim(s.Name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" || s.Name[0] == '.' {
 		return fmt.Errorf("source name %q: want 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'", s.Name)
 	}
-	u, err := url.Parse(s.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("source url %q: want an absolute http or https URL of a multivariant playlist", s.URL)
+	for _, v := range []struct{ name, u string }{{"url", s.URL}, {"slate", s.Slate}} {
+		if v.name == "slate" && v.u == "" {
+			continue
+		}
+		u, err := url.Parse(v.u)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("source %s %q: want an absolute http or https URL of a multivariant playlist", v.name, v.u)
+		}
 	}
 	return nil
 }
