@@ -56,14 +56,15 @@ Register sources with PUT /v1/sources/{name} {"url": ".../master.m3u8"} (admin t
 	return server.Run(ctx, log, srv)
 }
 
-// startSSAIDev registers the dev origin's demo VOD asset and its live channels as sources.
+// startSSAIDev registers the dev origin's demo VOD asset and its live channels as sources, the
+// live channels with the demo asset as slate (breaks show it until the adserver is wired in).
 func startSSAIDev(ctx context.Context, env *devEnv) (*server.Server, error) {
 	svc := ssai.New(ssai.Config{Logger: env.log.With("service", "ssai")})
 	if o, ok := env.urls["origin"]; ok {
 		sources := []ssai.Source{{Name: "demo", URL: o + "/vod/demo/master.m3u8"}}
 		for _, spec := range defaultChannels {
 			name, _, _ := strings.Cut(spec, "=")
-			sources = append(sources, ssai.Source{Name: name, URL: o + "/live/" + name + "/master.m3u8"})
+			sources = append(sources, ssai.Source{Name: name, URL: o + "/live/" + name + "/master.m3u8", Slate: o + "/vod/demo/master.m3u8"})
 		}
 		for _, s := range sources {
 			if err := svc.SetSource(s); err != nil {
