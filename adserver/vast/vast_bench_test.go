@@ -45,3 +45,16 @@ func BenchmarkParseInLine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseInLineStd is the same adm read by the encoding/xml reference parser, for
+// comparison.
+func BenchmarkParseInLineStd(b *testing.B) {
+	adm := vast.AppendDocument(nil, &vast.Document{Ads: samplePod().Ads[:1]})
+	b.SetBytes(int64(len(adm)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := vast.ParseStd(adm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
