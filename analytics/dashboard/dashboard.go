@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -16,7 +18,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
 	"github.com/cuepoint/cuepoint/analytics/schema"
@@ -81,7 +82,7 @@ func New(o Options) (*Dashboard, error) {
 		}
 	}
 	d := &Dashboard{q: NewQuerier(o.Conn, o.Database, o.QueryTimeout), webRoot: o.WebRoot, log: o.Log.With("component", "dashboard"), now: o.Now}
-	list, err := json.MarshalNoEscape(chartList(o.Database))
+	list, err := marshalNoEscape(chartList(o.Database))
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +206,7 @@ func (d *Dashboard) chart(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, fasthttp.StatusBadGateway, "ClickHouse: "+err.Error())
 		return
 	}
-	body, err := json.MarshalNoEscape(res) // SQL has < and >: no HTML escaping
+	body, err := marshalNoEscape(res) // SQL has < and >: no HTML escaping
 	if err != nil {
 		writeError(ctx, fasthttp.StatusInternalServerError, err.Error())
 		return
@@ -228,7 +229,7 @@ func chartMetrics(name string) queryMetrics {
 }
 
 func writeError(ctx *fasthttp.RequestCtx, code int, msg string) {
-	body, _ := json.MarshalNoEscape(struct {
+	body, _ := marshalNoEscape(struct {
 		Error string `json:"error"`
 	}{msg})
 	ctx.SetStatusCode(code)
@@ -305,4 +306,17 @@ at a directory holding a build.</p>
 <p>The JSON API works without it: <a href="/api/charts">/api/charts</a>.</p>
 </body></html>
 `, html.EscapeString(filepath.Join(where, "index.html")))
+}
+
+// marshalNoEscape encodes v without HTML escaping (the SQL has < and >). encoding/json, not
+// goccy/go-json: goccy v0.10.5 has corrupted the heap under Go 1.26 encoding interface values,
+// and rows are [][]any.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

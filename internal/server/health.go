@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"sync"
 
-	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 )
 
