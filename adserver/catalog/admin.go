@@ -1,9 +1,11 @@
 package catalog
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -71,6 +73,8 @@ func (c *Catalog) adminGet(ctx *fasthttp.RequestCtx) {
 }
 
 func (c *Catalog) adminPut(ctx *fasthttp.RequestCtx) {
+	opctx, cancel := adminContext()
+	defer cancel()
 	body, err := server.Body(ctx, maxAdminBody, nil)
 	if err != nil {
 		fail(ctx, 400, err.Error())
@@ -83,7 +87,7 @@ func (c *Catalog) adminPut(ctx *fasthttp.RequestCtx) {
 	}
 	cr.ID = server.Param(ctx, "id")
 	cr.Status, cr.Renditions, cr.Audio, cr.MediaHash, cr.Ladder, cr.Master = "", nil, nil, "", "", "" // the catalog's to set
-	out, err := c.PutCreative(ctx, cr)
+	out, err := c.PutCreative(opctx, cr)
 	if err != nil {
 		fail(ctx, 400, "creative: "+err.Error())
 		return
@@ -92,7 +96,9 @@ func (c *Catalog) adminPut(ctx *fasthttp.RequestCtx) {
 }
 
 func (c *Catalog) adminDelete(ctx *fasthttp.RequestCtx) {
-	if err := c.DeleteCreative(ctx, server.Param(ctx, "id")); err != nil {
+	opctx, cancel := adminContext()
+	defer cancel()
+	if err := c.DeleteCreative(opctx, server.Param(ctx, "id")); err != nil {
 		code := 500
 		if errors.Is(err, ErrNotFound) {
 			code = 404
@@ -139,6 +145,8 @@ func (c *Catalog) adminLineItem(ctx *fasthttp.RequestCtx) {
 }
 
 func (c *Catalog) adminPutLineItem(ctx *fasthttp.RequestCtx) {
+	opctx, cancel := adminContext()
+	defer cancel()
 	body, err := server.Body(ctx, maxAdminBody, nil)
 	if err != nil {
 		fail(ctx, 400, err.Error())
@@ -150,7 +158,7 @@ func (c *Catalog) adminPutLineItem(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	l.ID = server.Param(ctx, "id")
-	if err := c.PutLineItem(ctx, l); err != nil {
+	if err := c.PutLineItem(opctx, l); err != nil {
 		fail(ctx, 400, "line item: "+err.Error())
 		return
 	}
@@ -158,7 +166,9 @@ func (c *Catalog) adminPutLineItem(ctx *fasthttp.RequestCtx) {
 }
 
 func (c *Catalog) adminDeleteLineItem(ctx *fasthttp.RequestCtx) {
-	if err := c.DeleteLineItem(ctx, server.Param(ctx, "id")); err != nil {
+	opctx, cancel := adminContext()
+	defer cancel()
+	if err := c.DeleteLineItem(opctx, server.Param(ctx, "id")); err != nil {
 		code := 500
 		if errors.Is(err, ErrNotFound) {
 			code = 404
@@ -167,4 +177,13 @@ func (c *Catalog) adminDeleteLineItem(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	ctx.SetStatusCode(204)
+}
+
+// adminTimeout bounds an admin write to the store.
+const adminTimeout = 10 * time.Second
+
+// adminContext is the context of an admin write. Not the *fasthttp.RequestCtx: used as a
+// context.Context it races with the server's shutdown (see internal/server).
+func adminContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), adminTimeout)
 }
