@@ -47,7 +47,11 @@ type adserverWiring struct {
 	store      catalog.Store
 	brokers    []string // Kafka, for analytics; empty: events are not sent
 	spool      string
-	seedDemo   bool
+	// emitter, when set, is a producer shared with other services (cuepoint dev); release
+	// gives it back at shutdown. brokers and spool are then unused.
+	emitter  *producer.Producer
+	release  func(context.Context) error
+	seedDemo bool
 }
 
 func runAdserver(ctx context.Context, args []string) error {
@@ -158,7 +162,10 @@ func buildAdserver(ctx context.Context, w adserverWiring) (*server.Server, error
 	srv := server.New("adserver", cfg.Addr, server.WithLogger(log), server.WithAdminToken(w.adminToken), server.WithMaxBodySize(256<<10))
 	// Closers run in reverse: the adserver's pings, then conditioning, then the catalog's writes,
 	// then analytics.
-	if len(w.brokers) > 0 {
+	if w.emitter != nil {
+		deps.Emitter = w.emitter
+		srv.OnClose("analytics", w.release)
+	} else if len(w.brokers) > 0 {
 		prod, err := producer.New(w.brokers, producer.WithService("adserver"), producer.WithLogger(log), producer.WithSpool(w.spool, 256<<20))
 		if err != nil {
 			_ = cond.Close(context.Background())
@@ -327,10 +334,16 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 	if err != nil {
 		return nil, err
 	}
+	prod, release, err := devProducer(env)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
 	srv, err := buildAdserver(ctx, adserverWiring{cfg: &cfg, log: env.log, adminToken: env.adminToken,
 		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st,
-		brokers: env.kafka, spool: filepath.Join(env.root, "spool", "adserver"), seedDemo: true})
+		emitter: prod, release: release, seedDemo: true})
 	if err != nil {
+		_ = release(context.Background())
 		closeDB()
 		return nil, err
 	}
