@@ -28,15 +28,18 @@
 // interval (100 ms) and when a segment is sealed. From the first spooled record on, new records
 // also go to the spool, behind it. A replayer goroutine probes Kafka, and once it answers sends
 // the spool back oldest segment first, deleting a segment only when every record in it was
-// acknowledged. When the spool is empty, records go directly to Kafka again. A process that
+// acknowledged. To empty a spool that keeps receiving records, the replayer seals the last
+// segment and the dispatcher holds new records in memory (up to half its queue) while that
+// segment is sent; then they go directly to Kafka again. A process that
 // starts with a non-empty spool (left by a crash, or by a Close while Kafka was away) replays
 // it first.
 //
 // # Guarantees
 //
 //   - Emit never blocks. Memory is bounded (WithMemoryLimit, WithQueueSize) and so is the spool
-//     (WithSpool). An event is dropped only when one of them is full, when it cannot be encoded
-//     or is too large, or after Close; every drop is counted in
+//     (WithSpool). An event is dropped only when one of them is full, when it cannot be encoded,
+//     is too large or has no known family, when Kafka refuses it for good (too large for the
+//     broker), or after Close; every drop is counted in
 //     cuepoint_events_dropped_total{reason} and logged (one line per reason per 10 s, with the
 //     count). TryEmit reports the drop to callers that can act on it (the collector answers 503).
 //   - While the process lives, and across a clean Close, no accepted event is lost while the

@@ -244,6 +244,9 @@ func (p *Producer) dispatch(r *rec) {
 	if p.spool.pending.Load() && p.inflight.count() > 0 {
 		p.awaitInflight()
 	}
+	if p.spool.draining.Load() {
+		p.awaitDrain()
+	}
 	spooled, err := p.spool.appendIfPending(r.at.UnixMilli(), r.fam.family, r.key(), r.value())
 	if spooled {
 		p.countSpooled(r.fam, err)
@@ -279,6 +282,28 @@ func (p *Producer) awaitInflight() {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// awaitDrain holds the dispatcher while the replayer sends the spool's last segment, so that
+// the spool empties and the held records go to Kafka directly after it (see spool.next). Emit
+// is not held: records queue meanwhile. When the queue is half full or a delivery timeout has
+// passed, the dispatcher stops holding and the records join the spool; the replayer drains
+// again later.
+func (p *Producer) awaitDrain() {
+	deadline := time.Now().Add(p.cfg.deliveryTimeout)
+	for p.spool.draining.Load() {
+		select {
+		case <-p.quit:
+			p.spool.abortDrain()
+			return
+		default:
+		}
+		if len(p.queue) > cap(p.queue)/2 || p.mem.Load() > p.cfg.memoryLimit/4*3 || time.Now().After(deadline) {
+			p.spool.abortDrain()
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 

@@ -89,16 +89,21 @@ func TestKeyOrderAcrossOutage(t *testing.T) {
 	emit(300)
 	waitFor(t, "acks", func() bool { return p.Stats().Produced > 0 })
 	k.stop()
-	for p.Stats().Spooled == 0 { // a steady trickle until the outage is noticed
+	waitFor(t, "the outage to be noticed", func() bool { // a steady trickle meanwhile
 		emit(10)
 		time.Sleep(5 * time.Millisecond)
-	}
+		return p.Stats().Spooled > 0
+	})
 	emit(300)
 	k.start(1)
-	for p.Stats().Spooling { // and while the spool is replayed
+	// Keep emitting while the spool is replayed: it must still drain (the replayer has the
+	// dispatcher hold new records while it sends the last segment) rather than take every new
+	// record to disk forever.
+	waitFor(t, "the spool to drain under a steady stream of events", func() bool {
 		emit(10)
 		time.Sleep(5 * time.Millisecond)
-	}
+		return !p.Stats().Spooling
+	})
 	emit(300)
 	waitFor(t, "all acks", func() bool { s := p.Stats(); return s.Produced+s.Replayed == uint64(seq) })
 

@@ -30,6 +30,7 @@ type replayer struct {
 // replaying is a segment loaded for replay, with the state of each of its intact frames.
 type replaying struct {
 	seg      *segment
+	last     bool // the spool's last segment: the dispatcher may be holding records for it
 	data     []byte
 	frames   []replayFrame
 	recs     []kgo.Record
@@ -88,18 +89,22 @@ func (r *replayer) loop() {
 				}
 				continue
 			}
-			seg := p.spool.next()
+			seg, last := p.spool.next()
 			if seg == nil {
 				continue // drained: new records go directly to Kafka
 			}
 			cur, err := r.load(seg)
 			if err != nil {
+				if last {
+					p.spool.abortDrain()
+				}
 				p.cfg.log.Error("cannot read spool segment; will retry", "path", seg.path, "err", err)
 				if !sleep() {
 					return
 				}
 				continue
 			}
+			cur.last = last
 			r.cur = cur
 		}
 		complete, stopped := r.attempt(ctx)
@@ -107,6 +112,9 @@ func (r *replayer) loop() {
 			return
 		}
 		if !complete {
+			if r.cur.last {
+				p.spool.abortDrain()
+			}
 			r.cur.mu.Lock()
 			err := r.cur.lastErr
 			r.cur.mu.Unlock()
@@ -119,6 +127,9 @@ func (r *replayer) loop() {
 		}
 		if err := p.spool.remove(r.cur.seg); err != nil {
 			p.cfg.log.Error("cannot remove replayed spool segment", "path", r.cur.seg.path, "err", err)
+		}
+		if r.cur.last {
+			p.spool.finishDrain()
 		}
 		r.cur = nil
 		wait = p.cfg.backoff

@@ -32,7 +32,9 @@ const segmentSuffix = ".seg"
 //
 // The spool is pending from the first append until the replayer has drained it: while it is
 // pending, new records are appended behind the spooled ones rather than produced directly, so
-// that a key's records reach Kafka in the order they were emitted.
+// that a key's records reach Kafka in the order they were emitted. To drain a spool that keeps
+// receiving records, the replayer seals the last segment and has the dispatcher hold new
+// records in memory while it replays that segment (next, finishDrain, abortDrain).
 type spool struct {
 	dir      string
 	maxBytes int64
@@ -49,10 +51,11 @@ type spool struct {
 	wbuf   []byte     // frames appended to active but not yet written to its file
 	wrecs  map[events.Family]int
 
-	pending atomic.Bool  // some record is spooled and not yet replayed
-	bytes   atomic.Int64 // size, for gauges read without mu
-	syncs   chan *os.File
-	kick    chan struct{} // wakes the replayer
+	pending  atomic.Bool  // some record is spooled and not yet replayed
+	draining atomic.Bool  // the last segment is being replayed; new records are held back
+	bytes    atomic.Int64 // size, for gauges read without mu
+	syncs    chan *os.File
+	kick     chan struct{} // wakes the replayer
 }
 
 // segment is one spool file.
@@ -269,21 +272,42 @@ func (s *spool) sync() error {
 	return nil
 }
 
-// next returns the oldest segment to replay, sealing the active segment when it is the only
-// one left. When nothing is left it clears pending, so new records go directly to Kafka again,
-// and returns nil. The caller must have finished replaying (and removed) the previous segment.
-func (s *spool) next() *segment {
+// next returns the oldest segment to replay. When only the active segment is left, it seals
+// it and starts a drain (last is true): until the replayer ends the drain, new records wait in
+// the dispatcher instead of joining the spool, so that the spool can run empty even under a
+// steady stream of records. When nothing is left it clears pending, so new records go directly
+// to Kafka again, and returns nil. The caller must have finished replaying (and removed) the
+// previous segment.
+func (s *spool) next() (seg *segment, last bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.sealed) == 0 && s.active != nil && s.active.records > 0 {
 		s.rotateLocked()
+		last = true
+		s.draining.Store(true)
 	}
 	if len(s.sealed) > 0 {
-		return s.sealed[0]
+		return s.sealed[0], last
 	}
 	s.pending.Store(false)
-	return nil
+	return nil, false
 }
+
+// finishDrain ends a drain whose last segment was replayed: when nothing was spooled
+// meanwhile (a record Kafka failed, or one the dispatcher stopped holding), the spool is no
+// longer pending and the held records go directly to Kafka, after everything spooled.
+func (s *spool) finishDrain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.draining.Store(false)
+	if len(s.sealed) == 0 && (s.active == nil || s.active.records == 0) {
+		s.pending.Store(false)
+	}
+}
+
+// abortDrain ends a drain that cannot finish soon (its last segment failed, or the dispatcher
+// cannot hold records longer): records join the spool again.
+func (s *spool) abortDrain() { s.draining.Store(false) }
 
 // remove deletes a replayed segment.
 func (s *spool) remove(seg *segment) error {
