@@ -52,12 +52,13 @@
 //     from a segment a crash interrupted, can reach Kafka twice; every event carries an id, and
 //     consumers deduplicate by it.
 //   - Order is kept per key (one Kafka partition) while Kafka is healthy and across an outage:
-//     when the spool starts, the dispatcher waits for the records already in the client to be
-//     resolved, so the ones that fail are spooled ahead of newer ones, and direct producing
-//     resumes only after the whole spool was acknowledged. The wait is bounded (half the queue,
-//     or a delivery timeout): past it, and for a record caught between the client failing a
-//     partition and the dispatcher seeing it, a key can see older events after newer ones. The
-//     log says so when it happens. Consumers that need order sort by the event's time.
+//     when the spool starts, the dispatcher aborts the records still in the client and waits
+//     for them to be spooled ahead of newer ones, and direct producing resumes only after the
+//     whole spool was acknowledged. The wait is bounded (half the queue, or a delivery timeout,
+//     which only requests stuck on a silent broker exceed): past it, and for a record caught
+//     between the client failing a partition and the dispatcher seeing it, a key can see older
+//     events after newer ones. The log says so when the wait gives up. Consumers that need
+//     strict order sort by the event's time.
 //
 // # Failure modes the options tune
 //

@@ -54,6 +54,7 @@ type Producer struct {
 	replayCtx    context.Context // cancelled by Close: the replayer stops
 	stopReplay   context.CancelFunc
 	replay       replayer
+	aborting     atomic.Bool // an AbortBufferedRecords started by awaitInflight is running
 	syncStop     chan struct{}
 	syncDone     chan struct{}
 
@@ -264,12 +265,20 @@ func (p *Producer) dispatch(r *rec) {
 }
 
 // awaitInflight holds the dispatcher, once the spool is pending, until the records already in
-// the Kafka client are resolved: when Kafka fails, those fail too (the client fails a
-// partition's buffered records together), and waiting lets them reach the spool ahead of the
-// newer records, keeping each key's order. Emit is not held: records queue meanwhile. The wait
-// gives up, and logs that order may suffer, when the queue is half full or a delivery timeout
-// has passed (requests stuck on a broker that stopped answering).
+// the Kafka client are resolved, so that those that fail reach the spool ahead of newer records
+// and each key keeps its order. The client would fail them one metadata refresh at a time as
+// each outlives the delivery timeout; aborting them fails them at once, in order per partition
+// (a record that was about to succeed is spooled and replayed instead: no loss, no reordering).
+// Emit is not held: records queue meanwhile. The wait gives up, and logs that order may suffer,
+// when the queue is half full or a delivery timeout has passed (requests stuck on a broker that
+// stopped answering, which the abort must wait for).
 func (p *Producer) awaitInflight() {
+	if p.aborting.CompareAndSwap(false, true) {
+		go func() {
+			defer p.aborting.Store(false)
+			_ = p.cl.AbortBufferedRecords(context.Background())
+		}()
+	}
 	deadline := time.Now().Add(p.cfg.deliveryTimeout)
 	for p.inflight.count() > 0 && p.spool.pending.Load() {
 		select {
@@ -281,7 +290,7 @@ func (p *Producer) awaitInflight() {
 			p.stats.orderAtRisk(p.inflight.count())
 			return
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 
