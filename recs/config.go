@@ -50,7 +50,7 @@ func DefaultConfig() Config {
 		ItemFeatures:     true,
 		TrendingRefresh:  10 * time.Second,
 		MaxCandidates:    500,
-		Lambda:           0.8,
+		Lambda:           0.9,
 		ExploreShare:     0.1,
 		GenreCap:         0.5,
 		Experiment:       "recs-ranker",

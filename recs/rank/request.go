@@ -74,7 +74,7 @@ type Promotion struct {
 
 // DefaultPolicy is the personalised policy recs serves by default.
 func DefaultPolicy() Policy {
-	return Policy{Personalized: true, MaxCandidates: 500, Lambda: 0.8, ExploreShare: 0.1, GenreCap: 0.5}
+	return Policy{Personalized: true, MaxCandidates: 500, Lambda: 0.9, ExploreShare: 0.1, GenreCap: 0.5}
 }
 
 // Source is a bitmask of the candidate sources that proposed an item.
