@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"syscall"
@@ -45,9 +46,21 @@ func parseEndpoint(what, addr, def string) (endpoint, error) {
 }
 
 // resolvePort replaces port 0 with a port that is free now. Another process could take it
-// before the server binds it; the server's start then fails with a clear error.
+// before the server binds it; the server's start then fails with a clear error. Ports come
+// from below Linux's ephemeral range (32768–60999), where the source ports of every outgoing
+// connection on the machine are drawn: a port from :0 is soon somebody's client port.
 func (e endpoint) resolvePort() (endpoint, error) {
 	if e.port != 0 {
+		return e, nil
+	}
+	for range 64 {
+		port := freePortLow + rand.IntN(freePortHigh-freePortLow)
+		ln, err := net.Listen("tcp", net.JoinHostPort(e.host, strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		e.port = port
 		return e, nil
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(e.host, "0"))
@@ -58,6 +71,13 @@ func (e endpoint) resolvePort() (endpoint, error) {
 	e.port = ln.Addr().(*net.TCPAddr).Port
 	return e, nil
 }
+
+// The range resolvePort draws free ports from: above the well-known services, below the
+// ephemeral range.
+const (
+	freePortLow  = 12000
+	freePortHigh = 32000
+)
 
 // speaker tells what protocol a listener speaks ("ClickHouse 18.16.1"), or "" if it does not
 // answer as the dependency expects.
