@@ -49,5 +49,5 @@
 // encoding the request (µs), parsing the responses (in each bidder's goroutine, while others
 // are still answering), fitting (µs), parsing the chosen ads' VAST (tens of µs each), signing
 // ~10 beacons per ad (~1 µs each), writing the VAST (tens of µs). decide_bench_test.go measures
-// it; BENCHMARKS.fragment.md records the figures and `cuepoint loadtest --scenario adserver`.
+// it; BENCHMARKS.md records the figures and `cuepoint loadtest --scenario adserver`.
 package adserver

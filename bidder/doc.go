@@ -45,7 +45,7 @@
 // The whole decision for a 3.4 KB CTV pod request against 10k campaigns targets ≤ 2 ms p99 at
 // 10k requests/s, ≥ 15k requests/s per core, and at most 2× the cost of a handler that only
 // decodes the request and encodes a fixed bid (BenchmarkJSONFloor). JSON decoding dominates; the
-// decoder is goccy/go-json (see BENCHMARKS.fragment.md and codecbench/ for the comparison), the
+// decoder is goccy/go-json (see BENCHMARKS.md and codecbench/ for the comparison), the
 // response is written by hand. The index evaluation, pricing and response encoding allocate
 // nothing in the steady state; what allocates is the decoder (~170 small objects per request).
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkParseRequest is decoding and validating the 3.4 KB CTV pod request: most of a bid's
-// CPU (see BENCHMARKS.fragment.md for the codec comparison behind the choice of decoder).
+// CPU (see BENCHMARKS.md for the codec comparison behind the choice of decoder).
 func BenchmarkParseRequest(b *testing.B) {
 	raw := readFixture(b, "ctv_pod.json")
 	b.SetBytes(int64(len(raw)))

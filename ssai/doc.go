@@ -14,5 +14,5 @@
 // signed session tokens in bigcache, beaconing, interstitials.
 //
 // Budget: a personalized media playlist ≤ 1 ms p99; stitching a 600-segment rendition ≤ 20 µs of
-// CPU (measured ~11 µs, see BENCHMARKS.fragment.md).
+// CPU (measured ~11 µs, see BENCHMARKS.md).
 package ssai

@@ -26,5 +26,5 @@
 // successive refreshes of a live rendition); the tests run it on everything they stitch.
 //
 // Budget: stitching a 600-segment VOD rendition with 3 breaks takes ≤ 20 µs of CPU and allocates
-// nothing with a warm buffer (stitch_bench_test.go, ../BENCHMARKS.fragment.md).
+// nothing with a warm buffer (stitch_bench_test.go, BENCHMARKS.md at the repository root).
 package stitch
