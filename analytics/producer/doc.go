@@ -17,7 +17,7 @@
 //
 // Emit encodes the event (its Append method) into a pooled buffer and puts it on a bounded
 // queue; that is all a request pays, a few hundred nanoseconds and no allocation (see
-// BENCHMARKS.fragment.md). A dispatcher goroutine takes records off the queue and hands them to
+// BENCHMARKS.md). A dispatcher goroutine takes records off the queue and hands them to
 // the franz-go client with TryProduce, which never blocks. The client batches, retries and
 // partitions by the event's Key; when Kafka acknowledges a record it is counted as produced and
 // its buffer goes back to the pool.
