@@ -139,7 +139,7 @@ data and --seed give the same model. See docs/recs.md.`)
 	bar.finish()
 	printTrainReport(os.Stdout, res, cat)
 	if world != nil {
-		printGroundTruth(os.Stdout, world, res, cat)
+		printGroundTruth(os.Stdout, world, ds, res, cat)
 	}
 	if *dryRun {
 		return nil
@@ -246,21 +246,26 @@ func metricOrder(name string) string {
 	return fmt.Sprintf("%06s%s", k, rank)
 }
 
-// printGroundTruth judges the lists each policy would serve with the synthetic audience's
-// true click model: what an online A/B test would measure.
-func printGroundTruth(w io.Writer, world *synth.World, res *train.Result, cat *catalog.Catalog) {
+// printGroundTruth judges the lists each policy would serve at the end of the data with the
+// synthetic audience's true click model: what an online A/B test would measure. Each viewer
+// comes with what the server would know: their embedding and their 20 latest plays.
+func printGroundTruth(w io.Writer, world *synth.World, ds *train.Dataset, res *train.Result, cat *catalog.Catalog) {
+	recent := train.RecentPlays(ds, cat, featurestore.RecentMax)
 	ix := rank.NewIndex(cat, res.Model)
+	alsOnly := *res.Model // the same model ranking by the embeddings alone
+	alsOnly.Meta.Features, alsOnly.Weights = []string{"mf"}, []float32{1}
+	alsIx := rank.NewIndex(cat, &alsOnly)
 	emb := map[string][]float32{}
 	for k, id := range res.Users {
 		emb[id] = res.UserEmbedding(k)
 	}
 	end := world.Config.End
-	clicks := func(p rank.Policy) float64 {
+	clicks := func(ix *rank.Index, p rank.Policy) float64 {
 		var sum float64
 		var list []int32
 		for u, v := range world.Viewers {
-			req := rank.Request{N: 20, Content: -1, Viewer: emb[v.ID], Region: v.Country, MaxRating: v.MaxRating,
-				Now: end, Seed: uint64(u), Policy: p}
+			req := rank.Request{N: 20, Content: -1, Viewer: emb[v.ID], History: recent[v.ID], Region: v.Country,
+				MaxRating: v.MaxRating, Now: end, Seed: uint64(u), Policy: p}
 			list = list[:0]
 			for _, r := range ix.Rank(&req, nil) {
 				list = append(list, r.Item)
@@ -269,7 +274,7 @@ func printGroundTruth(w io.Writer, world *synth.World, res *train.Result, cat *c
 		}
 		return sum / float64(len(world.Viewers))
 	}
-	pop := clicks(rank.Policy{MaxCandidates: 4 * rank.MaxN})
+	pop := clicks(ix, rank.Policy{MaxCandidates: 4 * rank.MaxN})
 	fmt.Fprintf(w, "online     synthetic ground truth, expected clicks per list of 20 over %d viewers:\n", len(world.Viewers))
 	fmt.Fprintf(w, "           popularity %.3f", pop)
 	nodiv := rank.DefaultPolicy()
@@ -278,9 +283,10 @@ func printGroundTruth(w io.Writer, world *synth.World, res *train.Result, cat *c
 	serving.ExploreShare = 0
 	for _, pol := range []struct {
 		name string
+		ix   *rank.Index
 		p    rank.Policy
-	}{{"model", nodiv}, {"model+mmr", serving}} {
-		c := clicks(pol.p)
+	}{{"als", alsIx, nodiv}, {"model", ix, nodiv}, {"model+mmr", ix, serving}} {
+		c := clicks(pol.ix, pol.p)
 		fmt.Fprintf(w, ", %s %.3f (%+.1f%%)", pol.name, c, 100*(c/pop-1))
 	}
 	fmt.Fprintln(w)

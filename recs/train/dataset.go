@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
+	"github.com/cuepoint/cuepoint/recs/catalog"
 )
 
 // Served is one list shown to a viewer (a RecsServed event).
@@ -91,4 +92,23 @@ func (d *Dataset) Span() (from, to time.Time) {
 		return time.Time{}, time.Time{}
 	}
 	return time.UnixMilli(lo).UTC(), time.UnixMilli(hi).UTC()
+}
+
+// RecentPlays returns each viewer's latest distinct plays of catalogue titles, newest first,
+// at most max: what the featurestore's recent view holds at the end of the data.
+func RecentPlays(d *Dataset, cat *catalog.Catalog, max int) map[string][]int32 {
+	out := map[string][]int32{}
+	for k := len(d.Actions) - 1; k >= 0; k-- { // Sort put them in time order
+		a := &d.Actions[k]
+		if a.Kind != events.ActionPlay {
+			continue
+		}
+		i, ok := cat.Index(a.Item)
+		r := out[a.User]
+		if !ok || len(r) >= max || slices.Contains(r, i) {
+			continue
+		}
+		out[a.User] = append(r, i)
+	}
+	return out
 }
