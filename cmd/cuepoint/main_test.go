@@ -216,22 +216,37 @@ func TestDevRunsTheEdge(t *testing.T) {
 		t.Errorf("admin token not saved: %q %v", tok, err)
 	}
 
+	// kill -9 of each database: readiness turns off, liveness and the process stay up.
 	pids := stackPIDs(t, root)
-	ch, ok := pids["clickhouse"]
-	if !ok {
-		t.Fatalf("no clickhouse pid recorded under %s/run: %v", root, pids)
-	}
-	if err := syscall.Kill(ch, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; ready() == 200; i++ {
-		if i > 100 {
-			t.Fatal("/readyz stayed ready with ClickHouse killed")
+	for _, dep := range []string{"clickhouse", "cassandra"} {
+		pid, ok := pids[dep]
+		if !ok {
+			t.Fatalf("no %s pid recorded under %s/run: %v", dep, root, pids)
 		}
-		time.Sleep(100 * time.Millisecond)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ready() == 200; i++ {
+			if i > 100 {
+				t.Fatalf("/readyz stayed ready with %s killed", dep)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if code := httpStatus(landing + "/healthz"); code != 200 {
+			t.Fatalf("/healthz must stay up while %s is down: %d", dep, code)
+		}
 	}
-	if code := httpStatus(landing + "/healthz"); code != 200 {
-		t.Fatalf("/healthz must stay up while ClickHouse is down: %d", code)
+	// Every service keeps answering its liveness probe with both databases gone.
+	time.Sleep(2 * time.Second)
+	select {
+	case err := <-exited:
+		t.Fatalf("cuepoint dev exited with its databases down: %v", err)
+	default:
+	}
+	for _, s := range devServices {
+		if code := httpStatus(fmt.Sprintf("http://127.0.0.1:%d/healthz", s.port+off)); code != 200 {
+			t.Errorf("%s /healthz with the databases down: %d", s.name, code)
+		}
 	}
 
 	// Ctrl-C: everything stops, nothing is left behind.
