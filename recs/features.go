@@ -22,11 +22,12 @@ var (
 	itemViews   = []string{featurestore.ViewPopularity}
 )
 
-// Why a list was served degraded (the response's "degraded" field and a metric label).
+// Why a list was served degraded (the response's "degraded" field and a metric label): the
+// viewer's features were not (all) read. The candidates' popularity has a substitute as good
+// (the trending snapshot), so its read failing does not degrade a list; it is counted.
 const (
 	degradedNone     = ""
-	degradedFeatures = "features_unavailable" // a featurestore read failed or came back degraded
-	degradedDeadline = "features_deadline"    // no time was left for the candidates' features
+	degradedFeatures = "features_unavailable" // the viewer's read failed or came back degraded
 )
 
 // viewerFeatures is what the featurestore knows about the viewer.

@@ -92,12 +92,13 @@ func (s *Service) HandleRecs(ctx *fasthttp.RequestCtx) {
 	c.rk.Prepare(&c.req)
 	cands := c.rk.Candidates()
 	if s.cfg.ItemFeatures && s.features != nil && arm.policy.Personalized && len(cands) > 0 {
-		if time.Now().Before(deadline) {
-			if s.readPopularity(fctx, c, cands, now) && degraded == degradedNone {
-				degraded = degradedFeatures
-			}
-		} else if degraded == degradedNone {
-			degraded = degradedDeadline
+		switch {
+		case !time.Now().Before(deadline):
+			s.metrics.itemReads[itemReadSkipped].Inc()
+		case s.readPopularity(fctx, c, cands, now):
+			s.metrics.itemReads[itemReadDegraded].Inc()
+		default:
+			s.metrics.itemReads[itemReadOK].Inc()
 		}
 	}
 	c.rk.Score()

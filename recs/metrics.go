@@ -18,9 +18,12 @@ import (
 //	cuepoint_recs_degraded_total{arm,why}          lists served without (all) features
 //	cuepoint_recs_short_total{arm}                 lists shorter than asked (rights, maturity)
 //	cuepoint_recs_actions_total{arm,type}          clicks and plays reported
+//	cuepoint_recs_item_reads_total{result}         per-request candidate popularity reads
+//	                                               (--item-features): ok, degraded, skipped
 //	cuepoint_recs_model_loads_total / _load_failures_total, cuepoint_recs_trending_known
 type serviceMetrics struct {
 	arms         map[string]*armMetrics
+	itemReads    [3]*vm.Counter
 	loads        *vm.Counter
 	reloadFailed *vm.Counter
 }
@@ -41,6 +44,9 @@ func newServiceMetrics(arms []Arm) *serviceMetrics {
 		loads:        metrics.Counter(`cuepoint_recs_model_loads_total`),
 		reloadFailed: metrics.Counter(`cuepoint_recs_model_load_failures_total`),
 	}
+	for k, r := range []string{"ok", "degraded", "skipped"} {
+		m.itemReads[k] = metrics.Counter(`cuepoint_recs_item_reads_total{result="` + r + `"}`)
+	}
 	for _, a := range arms {
 		l := `arm="` + a.Name + `"`
 		am := &armMetrics{
@@ -51,7 +57,6 @@ func newServiceMetrics(arms []Arm) *serviceMetrics {
 			plays:   metrics.Counter(`cuepoint_recs_actions_total{` + l + `,type="play"}`),
 			degraded: map[string]*vm.Counter{
 				degradedFeatures: metrics.Counter(`cuepoint_recs_degraded_total{` + l + `,why="` + degradedFeatures + `"}`),
-				degradedDeadline: metrics.Counter(`cuepoint_recs_degraded_total{` + l + `,why="` + degradedDeadline + `"}`),
 			},
 		}
 		for r := rank.ReasonForYou; r <= rank.ReasonPopular; r++ {
@@ -61,6 +66,13 @@ func newServiceMetrics(arms []Arm) *serviceMetrics {
 	}
 	return m
 }
+
+// Results of a per-request candidate popularity read.
+const (
+	itemReadOK = iota
+	itemReadDegraded
+	itemReadSkipped // no time left before the feature deadline
+)
 
 func (m *serviceMetrics) reloaded(string) { m.loads.Inc() }
 

@@ -25,6 +25,10 @@ type Deps struct {
 	// Features is the featurestore (nil: none; every list is then served degraded, from the
 	// viewer's plays through this instance, trending and the model's prior).
 	Features Features
+	// Background, when set, serves the bulk reads off the request path (the trending
+	// refresh). A featurestore Store of its own keeps their failures and latency from opening
+	// the request path's circuit breaker. Default: Features.
+	Background Features
 	// Emitter receives the served-list and action events (nil: discarded).
 	Emitter producer.Emitter
 	Log     *slog.Logger
@@ -39,6 +43,7 @@ type Service struct {
 	cfg      Config
 	cat      *catalog.Catalog
 	features Features
+	bulk     Features
 	emitter  producer.Emitter
 	log      *slog.Logger
 	now      func() time.Time
@@ -84,6 +89,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	if s.emitter == nil {
 		s.emitter = discard{}
+	}
+	if s.bulk = deps.Background; s.bulk == nil {
+		s.bulk = deps.Features
 	}
 	if s.log == nil {
 		s.log = logging.Discard
@@ -167,7 +175,7 @@ func (s *Service) Start(ctx context.Context) {
 		s.running.Add(1)
 		go func() { defer s.running.Done(); s.watcher.Run(ctx) }()
 	}
-	if s.features != nil {
+	if s.bulk != nil {
 		s.running.Add(1)
 		go func() { defer s.running.Done(); s.refreshTrending(ctx) }()
 	}

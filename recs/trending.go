@@ -8,8 +8,12 @@ import (
 	"github.com/cuepoint/cuepoint/recs/rank"
 )
 
-// trendingBatch is how many titles one refresh read asks the featurestore for at a time.
-const trendingBatch = 500
+// trendingBatch is how many titles one refresh read asks the featurestore for at a time;
+// trendingPause spaces the reads, so a refresh is a trickle rather than a burst.
+const (
+	trendingBatch = 250
+	trendingPause = 20 * time.Millisecond
+)
 
 // refreshTrending rebuilds the trending snapshot every TrendingRefresh until ctx ends: every
 // title's live popularity (featurestore item/popularity, decayed to now). A title whose
@@ -31,7 +35,7 @@ func (s *Service) refreshTrending(ctx context.Context) {
 // RefreshTrending rebuilds the trending snapshot once (the background loop calls it; tests
 // call it directly).
 func (s *Service) RefreshTrending(ctx context.Context) {
-	if s.features == nil {
+	if s.bulk == nil {
 		return
 	}
 	n := s.cat.Len()
@@ -48,8 +52,11 @@ func (s *Service) RefreshTrending(ctx context.Context) {
 		for i := lo; i < hi; i++ {
 			ids = append(ids, s.cat.ID(int32(i)))
 		}
+		if lo > 0 && sleepCtx(ctx, trendingPause) != nil {
+			return
+		}
 		rctx, cancel := context.WithTimeout(ctx, time.Second)
-		ents, err := s.features.BatchGet(rctx, featurestore.EntityItem, ids, itemViews)
+		ents, err := s.bulk.BatchGet(rctx, featurestore.EntityItem, ids, itemViews)
 		cancel()
 		for k := range ids {
 			i := lo + k
@@ -66,4 +73,15 @@ func (s *Service) RefreshTrending(ctx context.Context) {
 	}
 	s.live.Store(&live)
 	s.trending.Store(rank.NewTrending(s.index.Load(), live, now))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

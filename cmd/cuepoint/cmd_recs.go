@@ -124,14 +124,22 @@ func runRecs(ctx context.Context, args []string) error {
 	srv := server.New("recs", cfg.Addr, server.WithLogger(log), server.WithMaxBodySize(64<<10))
 	deps := recs.Deps{Catalog: cat, Log: log}
 	if !*noFeatures {
-		fc := storeConfig(&p, *fcfg, p.cassandra())
-		fc.Name = "recs"
-		store, err := featurestore.Open(ctx, fc, log, false)
-		if err != nil {
-			return err
+		// Two stores: the request path's, and one for bulk reads (the trending refresh), whose
+		// slow or failed reads must not open the request path's circuit breaker.
+		for _, name := range []string{"recs", "recs-bulk"} {
+			fc := storeConfig(&p, *fcfg, p.cassandra())
+			fc.Name = name
+			store, err := featurestore.Open(ctx, fc, log, false)
+			if err != nil {
+				return err
+			}
+			srv.OnClose(name, func(context.Context) error { return store.Close() })
+			if name == "recs" {
+				deps.Features = store
+			} else {
+				deps.Background = store
+			}
 		}
-		srv.OnClose("featurestore", func(context.Context) error { return store.Close() })
-		deps.Features = store
 	}
 	prod, err := recsProducer(p.kafka(), filepath.Join(p.root, "spool", "recs"), "recs", log)
 	if err != nil {
@@ -158,31 +166,41 @@ func startRecsDev(ctx context.Context, env *devEnv) (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The request path's store and one for bulk work (trending refresh, the bootstrap's
+	// feature writes), both on the dev keyspace session, each with its own near-cache and
+	// circuit breaker.
 	fc := storeConfig(env.platform, featurestore.DefaultConfig(), env.cassandra)
 	fc.Name = "recs"
 	store, err := featurestore.OpenSession(fc, env.cql, env.log)
 	if err != nil {
 		return nil, err
 	}
-	prod, err := recsProducer(env.kafka, filepath.Join(env.root, "spool", "recs"), "recs", env.log)
+	fc.Name = "recs-bulk"
+	bulk, err := featurestore.OpenSession(fc, env.cql, env.log)
 	if err != nil {
 		_ = store.Close()
+		return nil, err
+	}
+	closeStores := func(context.Context) error { return errors.Join(store.Close(), bulk.Close()) }
+	prod, err := recsProducer(env.kafka, filepath.Join(env.root, "spool", "recs"), "recs", env.log)
+	if err != nil {
+		_ = closeStores(ctx)
 		return nil, err
 	}
 	cfg := recs.DefaultConfig()
 	cfg.ModelDir = modelsDir("", env.root)
-	svc, err := recs.New(cfg, recs.Deps{Catalog: cat, Features: store, Emitter: prod, Log: env.log})
+	svc, err := recs.New(cfg, recs.Deps{Catalog: cat, Features: store, Background: bulk, Emitter: prod, Log: env.log})
 	if err != nil {
-		_ = store.Close()
+		_ = closeStores(ctx)
 		return nil, err
 	}
 	srv := server.New("recs", env.addr(8085), server.WithLogger(env.log), server.WithAdminToken(env.adminToken),
 		server.WithMaxBodySize(64<<10))
-	srv.OnClose("featurestore", func(context.Context) error { return store.Close() })
+	srv.OnClose("featurestore", closeStores)
 	srv.OnClose("analytics", prod.Close)
 	svc.Mount(ctx, srv)
 	if _, err := model.Current(cfg.ModelDir); errors.Is(err, model.ErrNoModel) {
-		go devBootstrapModel(ctx, env.log, cat, store, prod, cfg.ModelDir)
+		go devBootstrapModel(ctx, env.log, cat, bulk, prod, cfg.ModelDir)
 	}
 	return srv, nil
 }

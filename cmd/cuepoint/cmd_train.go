@@ -210,6 +210,9 @@ func printTrainReport(w io.Writer, res *train.Result, cat *catalog.Catalog) {
 		ws = append(ws, fmt.Sprintf("%s %+.3f", name, r.Weights[f]))
 	}
 	fmt.Fprintf(w, "           weights: %s\n", strings.Join(ws, ", "))
+	if len(r.DefaultWeights) > 0 {
+		fmt.Fprintf(w, "           no signal in the data for %s: default weights kept\n", strings.Join(r.DefaultWeights, ", "))
+	}
 	fmt.Fprintln(w, "offline    (held-out later plays; every system ranks the titles available at the cutoff minus what the viewer played)")
 	var names []string
 	if len(r.Eval) > 0 {

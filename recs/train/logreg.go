@@ -96,3 +96,25 @@ func fitLogistic(ex *examples, reg float64, maxIter int) (rank.Weights, float64,
 	}
 	return w, loss / float64(n), nil
 }
+
+// silent returns the features that are 0 in every example: the data has no evidence about
+// them (e.g. the "up next" features when no list was served beside a title), so their
+// weights are not learned but taken from rank.DefaultWeights.
+func (e *examples) silent() []int {
+	const F = rank.NumFeatures
+	var seen [F]bool
+	for k := range e.len() {
+		for f, v := range e.x[k*F : (k+1)*F] {
+			if v != 0 {
+				seen[f] = true
+			}
+		}
+	}
+	var out []int
+	for f := range F {
+		if !seen[f] && f != rank.FBias && f != rank.FPosition {
+			out = append(out, f)
+		}
+	}
+	return out
+}

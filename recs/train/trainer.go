@@ -42,6 +42,7 @@ type Report struct {
 	RankerClicks            int
 	RankerLoss              float64
 	Weights                 rank.Weights
+	DefaultWeights          []string // features without signal in the data, weighted by rank.DefaultWeights
 	Eval                    []model.Eval
 	Stages                  []Stage
 	EvalUsers, EvalRelevant int
@@ -112,6 +113,11 @@ func Train(ctx context.Context, ds *Dataset, cat *catalog.Catalog, cfg Config, p
 	w, loss, err := fitLogistic(ex, cfg.RankerReg, 25)
 	if err != nil {
 		return nil, err
+	}
+	def := rank.DefaultWeights()
+	for _, f := range ex.silent() {
+		w[f] = def[f]
+		rep.DefaultWeights = append(rep.DefaultWeights, rank.FeatureNames[f])
 	}
 	rep.Weights, rep.RankerLoss = w, loss
 	stage("ranker", t)
