@@ -16,9 +16,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=bin/cuepoint
 offset=${CUEPOINT_BENCH_OFFSET:-30000}
 duration=${CUEPOINT_BENCH_DURATION:-20s}
-root=$(mktemp -d /tmp/cuepoint-bench.XXXXXX)
+# A root of its own, kept between runs: dev packages its demo media and conditions its demo ads
+# with ffmpeg on the first run only, and that must not run while the load does.
+root=${CUEPOINT_BENCH_ROOT:-.cuepoint/bench}
+mkdir -p "$root"
 out=$(mktemp -d /tmp/cuepoint-bench-out.XXXXXX)
-trap 'kill "$dev_pid" 2>/dev/null || true; wait "$dev_pid" 2>/dev/null || true; rm -rf "$root"' EXIT
+dev_pid=
+trap '[ -n "$dev_pid" ] && { kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null; }; rm -rf "$out"' EXIT
 
 say() { echo "bench.sh: $*" >&2; }
 
@@ -52,6 +56,18 @@ for _ in $(seq 1 600); do
 	sleep 0.5
 done
 curl -fsS "$landing/readyz" >/dev/null || { say "cuepoint dev never became ready"; tail -50 "$out/dev.log" >&2; exit 1; }
+# Every service ready: demo media packaged, demo ads conditioned (first run: a few minutes).
+for port in 8081 8082 8083 8084 8085 8086 8087 8088; do
+	url="http://127.0.0.1:$((port + offset))"
+	curl -fsS "$url/healthz" >/dev/null 2>&1 || continue
+	for _ in $(seq 1 1200); do
+		curl -fsS "$url/readyz" >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	curl -fsS "$url/readyz" >/dev/null 2>&1 || say "warning: $url is not ready; measuring anyway"
+done
+say "every service is ready; settling for 10 s"
+sleep 10
 
 # scenario, service port, rate (requests/s), SLO
 scenarios=(
