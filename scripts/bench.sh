@@ -66,6 +66,13 @@ for port in 8081 8082 8083 8084 8085 8086 8087 8088; do
 	done
 	curl -fsS "$url/readyz" >/dev/null 2>&1 || say "warning: $url is not ready; measuring anyway"
 done
+# Conditioning of the demo ads (ffmpeg children of dev) runs while the adserver is ready.
+quiet=0
+for _ in $(seq 1 600); do
+	if pgrep -P "$dev_pid" -x ffmpeg >/dev/null 2>&1; then quiet=0; else quiet=$((quiet + 1)); fi
+	[ "$quiet" -ge 10 ] && break
+	sleep 0.5
+done
 say "every service is ready; settling for 10 s"
 sleep 10
 
