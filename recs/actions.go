@@ -84,7 +84,7 @@ func (s *Service) HandleAction(ctx *fasthttp.RequestCtx) {
 		case events.ActionClick:
 			s.bandit.Clicked(i)
 		case events.ActionPlay:
-			s.history.add(ev.UserID, i)
+			s.history.add(ev.UserID, i, ev.Time.UnixMilli())
 		}
 	}
 	if am := s.metrics.arms[ev.Arm]; am != nil {

@@ -33,6 +33,7 @@ const (
 // viewerFeatures is what the featurestore knows about the viewer.
 type viewerFeatures struct {
 	embedding []float32 // nil: none stored
+	asOfMS    int64     // the embedding's event time (the training run's), Unix ms
 	recent    []int32   // catalogue indexes, newest first
 	region    catalog.Region
 	degraded  string
@@ -60,7 +61,7 @@ func (s *Service) readViewer(ctx context.Context, user string, c *call) viewerFe
 	if profile.Has("embedding") {
 		c.emb = profile.AppendVector(c.emb[:0], "embedding")
 		if len(c.emb) == c.ix.Dim() && nonZero(c.emb) {
-			vf.embedding = c.emb
+			vf.embedding, vf.asOfMS = c.emb, profile.EventTime().UnixMilli()
 		}
 	}
 	if c := profile.Str("country"); c != "" {

@@ -81,7 +81,9 @@ func (s *Service) HandleRecs(ctx *fasthttp.RequestCtx) {
 	if p.hasRegion {
 		c.req.Region = p.region
 	}
-	c.hist = s.history.appendTo(c.hist[:0], p.user) // plays through this instance first: newest
+	// Plays through this instance first (newest); those after the stored embedding was
+	// trained update it (rank.Request.Fresh).
+	c.hist, c.req.Fresh = s.history.appendTo(c.hist[:0], p.user, vf.asOfMS)
 	for _, i := range vf.recent {
 		if !contains(c.hist, i) && len(c.hist) < 2*featurestore.RecentMax {
 			c.hist = append(c.hist, i)

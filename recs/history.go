@@ -29,6 +29,7 @@ type historyShard struct {
 
 type historyEntry struct {
 	items [historyItems]int32
+	times [historyItems]int64 // Unix ms of each play
 	n     int
 	slot  int // position in order
 }
@@ -48,8 +49,8 @@ func (h *history) shard(viewer string) *historyShard {
 	return &h.shards[bucket("history", viewer)%historyShards]
 }
 
-// add records that viewer played item (a catalogue index).
-func (h *history) add(viewer string, item int32) {
+// add records that viewer played item (a catalogue index) at atMS (Unix ms).
+func (h *history) add(viewer string, item int32, atMS int64) {
 	if h.per == 0 {
 		return
 	}
@@ -82,19 +83,26 @@ func (h *history) add(viewer string, item int32) {
 		}
 	}
 	copy(e.items[1:k+1], e.items[:k])
-	e.items[0] = item
+	copy(e.times[1:k+1], e.times[:k])
+	e.items[0], e.times[0] = item, atMS
 }
 
-// appendTo appends viewer's remembered plays, newest first, to dst.
-func (h *history) appendTo(dst []int32, viewer string) []int32 {
+// appendTo appends viewer's remembered plays, newest first, to dst, and returns how many
+// of them are later than sinceMS (Unix ms).
+func (h *history) appendTo(dst []int32, viewer string, sinceMS int64) ([]int32, int) {
 	if h.per == 0 {
-		return dst
+		return dst, 0
 	}
 	s := h.shard(viewer)
 	s.mu.Lock()
-	if e := s.m[viewer]; e != nil {
-		dst = append(dst, e.items[:e.n]...)
+	defer s.mu.Unlock()
+	e := s.m[viewer]
+	if e == nil {
+		return dst, 0
 	}
-	s.mu.Unlock()
-	return dst
+	later := 0
+	for later < e.n && e.times[later] > sinceMS {
+		later++
+	}
+	return append(dst, e.items[:e.n]...), later
 }

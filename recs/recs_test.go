@@ -396,21 +396,22 @@ func TestCatalogAndModelEndpoints(t *testing.T) {
 func TestHistoryIsBounded(t *testing.T) {
 	h := newHistory(historyShards * 2) // two viewers per shard
 	for v := range 1000 {
-		h.add(fmt.Sprintf("v%d", v), int32(v))
+		h.add(fmt.Sprintf("v%d", v), int32(v), int64(v))
 	}
 	n := 0
 	for v := range 1000 {
-		n += len(h.appendTo(nil, fmt.Sprintf("v%d", v)))
+		got, _ := h.appendTo(nil, fmt.Sprintf("v%d", v), 0)
+		n += len(got)
 	}
 	if n > historyShards*2 {
 		t.Fatalf("remembers %d viewers, bound %d", n, historyShards*2)
 	}
 	for k := range 30 {
-		h.add("w", int32(k%25))
+		h.add("w", int32(k%25), int64(k))
 	}
-	got := h.appendTo(nil, "w")
-	if len(got) != historyItems || got[0] != 4 || got[1] != 3 {
-		t.Fatalf("history %v", got)
+	got, later := h.appendTo(nil, "w", 26)
+	if len(got) != historyItems || got[0] != 4 || got[1] != 3 || later != 3 {
+		t.Fatalf("history %v, %d later than 26", got, later)
 	}
 }
 
@@ -422,5 +423,51 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRowFollowsWhatTheViewerWatches(t *testing.T) {
+	e := newEnv(t, onlyArm(ArmModel), func(c *Config, _ *Deps) { c.ExploreShare = 0 })
+	genreShare := func(r response, genre string) int {
+		n := 0
+		for _, it := range r.Items {
+			i, _ := e.f.cat.Index(it.ID)
+			if e.f.cat.Item(i).PrimaryGenre() == genre {
+				n++
+			}
+		}
+		return n
+	}
+	before := e.recs("user=viewer-12&n=20")
+	// The viewer binges kids titles they had not watched.
+	var kids []string
+	for i := range int32(e.f.cat.Len()) {
+		if it := e.f.cat.Item(i); it.PrimaryGenre() == "kids" && e.f.cat.Available(i, 0, t0) && len(kids) < 4 {
+			kids = append(kids, it.ID)
+		}
+	}
+	for _, id := range kids {
+		body := fmt.Sprintf(`{"type":"play","list":%q,"user":"viewer-12","item":%q,"position":1}`, before.ListID, id)
+		if code, b := e.do("POST", "/v1/recs/actions", []byte(body)); code != 204 {
+			t.Fatalf("%d %s", code, b)
+		}
+	}
+	after := e.recs("user=viewer-12&n=20")
+	if a, b := genreShare(after, "kids"), genreShare(before, "kids"); a <= b {
+		t.Fatalf("after four kids plays the row has %d kids titles, before %d", a, b)
+	}
+	similar := 0
+	for _, it := range after.Items {
+		for _, k := range kids {
+			if it.ID == k {
+				t.Fatalf("%s was just watched and is recommended again", k)
+			}
+			if it.Reason == "similar:"+k {
+				similar++
+			}
+		}
+	}
+	if similar == 0 {
+		t.Fatal("no item is recommended as similar to what was just watched")
 	}
 }

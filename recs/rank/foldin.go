@@ -45,6 +45,71 @@ func (rk *Ranking) foldIn(history []int32) bool {
 	return true
 }
 
+// update adds plays the viewer embedding u (in rk.viewer) has not seen to it. u solves the
+// ALS user step over the viewer's whole history, A u = b; with the fresh plays the step
+// becomes (A + alpha·Σ_fresh vvᵀ) x = b + (1+alpha)·Σ_fresh v. A is not stored; it is
+// approximated from the recent watches the embedding did see (seen), which is exact for a
+// viewer whose history they are and close for one whose recent taste they represent:
+//
+//	A ≈ VᵀV + reg·I + alpha·Σ_seen vvᵀ,   x = (A + alpha·Σ_fresh vvᵀ)⁻¹ (A u + (1+alpha)·Σ_fresh v)
+//
+// Cost as foldIn. On a singular system u is kept.
+func (rk *Ranking) update(fresh, seen []int32) {
+	ix := rk.ix
+	d := ix.dim
+	a, b := rk.foldA, rk.foldB
+	copy(a, ix.gramReg)
+	alpha := ix.alpha
+	addOuter := func(items []int32) int {
+		n := 0
+		for _, h := range items {
+			if h < 0 || int(h) >= ix.n || !ix.hasEmb[h] {
+				continue
+			}
+			v := ix.emb[int(h)*d : int(h+1)*d]
+			for r := range d {
+				row := a[r*d : r*d+r+1]
+				for c := range row {
+					row[c] += alpha * float64(v[r]) * float64(v[c])
+				}
+			}
+			n++
+		}
+		return n
+	}
+	addOuter(seen)
+	// b = A u, from the lower triangle (A is symmetric).
+	u := rk.viewer
+	for r := range d {
+		var s float64
+		for c := range d {
+			if c <= r {
+				s += a[r*d+c] * float64(u[c])
+			} else {
+				s += a[c*d+r] * float64(u[c])
+			}
+		}
+		b[r] = s
+	}
+	if addOuter(fresh) == 0 {
+		return
+	}
+	for _, h := range fresh {
+		if h >= 0 && int(h) < ix.n && ix.hasEmb[h] {
+			v := ix.emb[int(h)*d : int(h+1)*d]
+			for r := range d {
+				b[r] += (1 + alpha) * float64(v[r])
+			}
+		}
+	}
+	if !cholSolve(a, b, d) {
+		return
+	}
+	for k := range d {
+		rk.viewer[k] = float32(b[k])
+	}
+}
+
 // cholSolve solves A x = b in place for a symmetric positive definite A of which only the
 // lower triangle (row-major, d×d) is read; x replaces b and A's lower triangle is
 // overwritten with its Cholesky factor. It reports false when A is not positive definite.

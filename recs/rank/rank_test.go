@@ -428,3 +428,48 @@ func TestSelectTop(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateMovesTheViewerTowardWhatTheyJustWatched(t *testing.T) {
+	cat, m := fixture(800, 16)
+	ix := NewIndex(cat, m)
+	drama, kids := history(cat, "drama", 12), history(cat, "kids", 3)
+	rk := ix.Acquire()
+	defer rk.Release()
+	// The stored embedding: folded in from a drama-only history.
+	req := baseRequest(cat, 10)
+	req.History = drama
+	rk.Prepare(&req)
+	stored := append([]float32(nil), rk.Viewer()...)
+	kidsScore := func(v []float32) float32 {
+		var s float32
+		for _, k := range history(cat, "kids", 30)[3:] { // other kids titles
+			s += dot(v, ix.Embedding(k))
+		}
+		return s
+	}
+	// Three kids titles watched since: the updated embedding likes kids titles more.
+	req.Viewer, req.History, req.Fresh = stored, append(append([]int32(nil), kids...), drama...), len(kids)
+	rk.Prepare(&req)
+	if after, before := kidsScore(rk.Viewer()), kidsScore(stored); !(after > before) {
+		t.Fatalf("kids affinity %.3f after three kids plays, %.3f before", after, before)
+	}
+	// The update is exact when the stored embedding was fit on the rest of the history: the
+	// same as folding in everything.
+	updated := append([]float32(nil), rk.Viewer()...)
+	req.Viewer, req.Fresh = nil, 0
+	rk.Prepare(&req)
+	for k, v := range rk.Viewer() {
+		if math.Abs(float64(v-updated[k])) > 1e-4 {
+			t.Fatalf("dimension %d: updated %.5f, folded in from scratch %.5f", k, updated[k], v)
+		}
+	}
+	req.Viewer = stored
+	// With nothing fresh the stored embedding is used as is.
+	req.Fresh = 0
+	rk.Prepare(&req)
+	for k, v := range rk.Viewer() {
+		if v != stored[k] {
+			t.Fatal("an embedding with no fresh plays was changed")
+		}
+	}
+}

@@ -125,6 +125,9 @@ func (rk *Ranking) Prepare(req *Request) {
 		if len(req.Viewer) == ix.dim {
 			copy(rk.viewer, req.Viewer)
 			rk.isViewer = true
+			if f := min(req.Fresh, len(req.History)); f > 0 {
+				rk.update(req.History[:f], req.History[f:])
+			}
 		} else if len(req.History) > 0 {
 			rk.isViewer = rk.foldIn(req.History)
 		}

@@ -37,6 +37,10 @@ type Request struct {
 	// Viewer is the viewer's embedding (nil: unknown). Ranking.Prepare folds one in from
 	// History when it is nil and the model allows.
 	Viewer []float32
+	// Fresh is how many of History's first items were played after Viewer was computed
+	// (plays the embedding has not seen): Prepare updates the embedding with them, one
+	// incremental ALS step, so a list follows what the viewer just watched.
+	Fresh int
 	// Region and MaxRating are the rights and maturity filters: only titles licensed in Region
 	// (or everywhere) and rated at most MaxRating are recommended.
 	Region    catalog.Region
