@@ -129,7 +129,9 @@ Go benchmarks (`go test -run '^$' -bench … -benchmem -count 1 -benchtime 1s`):
 {(out / 'go.md').read_text().strip()}
 
 Open loop against `cuepoint dev` (`cuepoint loadtest --scenario NAME --rate R --duration {duration} --slo …`,
-latency from each request's scheduled send time):
+latency from each request's scheduled send time). Every service, Kafka, ClickHouse, Cassandra and
+the generator share the same machine, so these are end-to-end figures of the whole edge on one
+machine, not of one service on its own cores:
 
 {(out / 'load.md').read_text().strip()}
 <!-- make-bench:end -->"""
