@@ -67,10 +67,12 @@ func (rk *Ranking) Candidates() []Candidate {
 			rk.add(j, SourceCooc)
 		}
 	}
-	// Nearest to the viewer's embedding: the best m, of which a share now, the rest as top-up.
+	// Nearest to the viewer's embedding: the best m, of which a share now (the best of them,
+	// moved to the front), the rest as top-up.
 	var nearest []scored
 	if rk.isViewer {
 		nearest = rk.nearest(m)
+		selectTop(nearest, quota(shareMF))
 		q := min(len(rk.cands)+quota(shareMF), m)
 		for len(rk.cands) < q && len(nearest) > 0 {
 			rk.add(nearest[0].item, SourceMF)
@@ -113,9 +115,10 @@ func (rk *Ranking) add(i int32, src Source) bool {
 	return true
 }
 
-// nearest returns the k eligible items with the largest viewer·item score, best first
-// (candidates already gathered included, so that they get the SourceMF bit). It scores every
-// item with an embedding, selects the k best in linear time and sorts only those.
+// nearest returns the k eligible items with the largest viewer·item score, in no particular
+// (but deterministic) order (candidates already gathered included, so that they get the
+// SourceMF bit). It scores every item with an embedding and selects the k best in linear
+// time: every one of them is scored by the ranker anyway, so none is sorted here.
 func (rk *Ranking) nearest(k int) []scored {
 	ix, d, v := rk.ix, rk.ix.dim, rk.viewer
 	all := rk.all[:0]
@@ -126,17 +129,7 @@ func (rk *Ranking) nearest(k int) []scored {
 		all = append(all, scored{dot(v, ix.emb[int(i)*d:int(i+1)*d]), i})
 	}
 	rk.all = all
-	top := selectTop(all, k)
-	slices.SortFunc(top, func(a, b scored) int {
-		if worse(a, b) {
-			return 1
-		}
-		if worse(b, a) {
-			return -1
-		}
-		return 0
-	})
-	return top
+	return selectTop(all, k)
 }
 
 // fromTrending adds trending items (live popularity, else the prior) until the candidates
