@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/cuepoint/cuepoint/internal/logging"
@@ -23,6 +24,7 @@ type Watcher struct {
 	OnError func(error)
 	Log     *slog.Logger
 
+	mu   sync.Mutex // Check may run from Run and from callers at once
 	seen fileState
 }
 
@@ -34,8 +36,11 @@ type fileState struct {
 }
 
 // Check loads the current model if it changed since the last Check. It returns whether a new
-// model was handed to OnLoad. ErrNoModel means nothing is published yet.
+// model was handed to OnLoad. ErrNoModel means nothing is published yet. It is safe to call
+// while Run runs.
 func (w *Watcher) Check() (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	path, err := Current(w.Dir)
 	if err != nil {
 		return false, err
