@@ -48,7 +48,7 @@ func DefaultConfig() Config {
 	return Config{
 		Seed: 1, Dim: featurestore.EmbeddingDim, Iterations: 12, Reg: 60, Alpha: 10,
 		Window: 20, Neighbors: 50, MinCount: 2, PriorHalfLife: 72 * time.Hour,
-		TestFraction: 0.2, RankerFraction: 0.25, RankerReg: 1, RandomNegatives: 4, MaxRankerLists: 40_000,
+		TestFraction: 0.2, RankerFraction: 0.25, RankerReg: 1, RandomNegatives: 20, MaxRankerLists: 40_000,
 		MaxEvalUsers: 5000, Ks: []int{10, 50}, Refit: true,
 	}
 }
