@@ -68,7 +68,7 @@ func DefaultConfig() Config {
 func Flags(fs *config.FlagSet) *Config {
 	c := DefaultConfig()
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
-	fs.StringVar(&c.ModelDir, "model-dir", c.ModelDir, "directory `cuepoint train` publishes models to, watched for new ones (empty: untrained defaults)")
+	fs.StringVar(&c.ModelDir, "model-dir", c.ModelDir, "directory `cuepoint train` publishes models to, watched for new ones (default: <root>/recs/models)")
 	fs.DurationVar(&c.ReloadInterval, "model-reload", c.ReloadInterval, "how often the model directory is checked for a new model")
 	fs.DurationVar(&c.FeatureTimeout, "feature-timeout", c.FeatureTimeout, "deadline of a request's featurestore reads (viewer and candidates together)")
 	fs.BoolVar(&c.ItemFeatures, "item-features", c.ItemFeatures, "also read the candidates' live popularity per request (else the trending snapshot's, refreshed every --trending-refresh)")

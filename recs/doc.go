@@ -11,8 +11,9 @@
 //	  the feature deadline; this instance's memory of their plays first      history.go
 //	→ candidates: content, co-occurrence, embedding, trending, fresh;        recs/rank
 //	  merged, deduplicated, filtered (watched, rights, maturity)
-//	→ candidates' live popularity: featurestore item/popularity, one          features.go
-//	  BatchGet in what is left of the deadline (else the trending snapshot)
+//	→ candidates' popularity: the trending snapshot (every title's             trending.go
+//	  featurestore item/popularity, refreshed in the background); with
+//	  --item-features also one BatchGet in what is left of the deadline       features.go
 //	→ features + logistic-regression ranker; promotions, Thompson-sampled    recs/rank
 //	  exploration slots, MMR diversity with a genre cap, never-empty fill
 //	→ JSON written by hand; RecsServed event; bandit impressions; metrics    respond.go, events.go
@@ -36,11 +37,12 @@
 // # Budget
 //
 // ARCHITECTURE.md: recs, 500 candidates ranked: ≤ 5 ms p99 server-side (goal), 100 ms (hard).
-// The ranking itself takes a fraction of a millisecond (recs/rank's BenchmarkRank); the
-// featurestore reads are near-cache hits in the steady state (≤ 100 µs for 500 entities);
-// BenchmarkServe measures the whole handler, `cuepoint loadtest --scenario recs` the service
-// under open-loop load (BENCHMARKS.fragment.md). The request path allocates only what it
-// hands on: the featurestore's answers and the event.
+// The ranking itself takes ~0.15 ms for 500 candidates over 5,000 titles (recs/rank's
+// BenchmarkRank); the whole handler, featurestore read from its near-cache included, ~0.25 ms
+// and 35 allocations (BenchmarkServe); under open-loop load one core serves ~1,700 requests/s
+// at p99 ≤ 5 ms (`cuepoint loadtest --scenario recs`; BENCHMARKS.fragment.md has the figures
+// and commands). The request path allocates only what it hands on: the featurestore's
+// answers and the event.
 //
 // # Wiring
 //

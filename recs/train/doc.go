@@ -30,7 +30,8 @@
 // Offline metrics on logged plays favour whatever the logging policy showed most: popular
 // titles, here. The ranker is trained for clicks given what is shown, so on logged data it
 // can trail the bare embeddings while earning more clicks online; recs/synth's ground truth
-// (synth.World.ExpectedClicks) measures that, and TestTrainingBeatsPopularity checks both.
+// (synth.World.ExpectedClicks) measures that (`cuepoint train --synthetic` reports it), and
+// TestTrainingBeatsPopularity checks both.
 //
 // # Reproducibility
 //
@@ -42,6 +43,6 @@
 //
 // Memory is the dataset plus the factors: fine to tens of millions of interactions on one
 // machine. Time is dominated by ALS (O(interactions·d² + rows·d³) per sweep) and the
-// evaluation (one ranking per test viewer per system): seconds for the synthetic default
-// world (5,000 viewers, 2,000 titles, 100k lists); see BENCHMARKS.fragment.md.
+// evaluation (one ranking per test viewer per system): about 9 s on two cores for the synthetic
+// default world (5,000 viewers, 2,000 titles, 100k lists); see recs/BENCHMARKS.fragment.md.
 package train
