@@ -36,8 +36,10 @@ func TestGenerateIsDeterministicAndValid(t *testing.T) {
 		if !a.Available(i, MustRegion("US"), t0) && len(it.Regions) == 0 {
 			hidden++
 		}
-		if (it.Genres[0] == "kids" || it.Genres[0] == "animation") && it.Rating > RatingPG {
-			kidsR++
+		for _, g := range it.Genres {
+			if (g == "kids" || g == "animation") && it.Rating > RatingPG {
+				kidsR++
+			}
 		}
 	}
 	if fresh == 0 || regional == 0 || hidden == 0 {

@@ -33,7 +33,7 @@ var (
 
 // Generate returns a deterministic demo catalogue of n titles, ids "item-1" … "item-n", as of
 // now: genres with a primary one, years skewed to recent, ratings that fit the genre (kids and
-// animation are G or PG), running times by kind, poster colours by genre, 15% of titles
+// animation titles are G or PG), running times by kind, poster colours by genre, 15% of titles
 // licensed in a few regions only, a few percent added in the last week (fresh) or with a
 // license that ended (hidden). The same n, seed and now give the same catalogue.
 func Generate(n int, seed uint64, now time.Time) *Catalog {
@@ -144,8 +144,10 @@ func title(rng *rand.Rand, genre string) string {
 }
 
 func rating(rng *rand.Rand, genres []string) Rating {
-	if isKids(genres[0]) {
-		return Rating(rng.IntN(2)) // G or PG
+	for _, g := range genres {
+		if isKids(g) {
+			return Rating(rng.IntN(2)) // G or PG
+		}
 	}
 	switch p := rng.IntN(100); {
 	case p < 10:
