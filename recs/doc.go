@@ -40,7 +40,7 @@
 // The ranking itself takes ~0.15 ms for 500 candidates over 5,000 titles (recs/rank's
 // BenchmarkRank); the whole handler, featurestore read from its near-cache included, ~0.25 ms
 // and 35 allocations (BenchmarkServe); under open-loop load one core serves ~1,700 requests/s
-// at p99 ≤ 5 ms (`cuepoint loadtest --scenario recs`; BENCHMARKS.fragment.md has the figures
+// at p99 ≤ 5 ms (`cuepoint loadtest --scenario recs`; BENCHMARKS.md has the figures
 // and commands). The request path allocates only what it hands on: the featurestore's
 // answers and the event.
 //

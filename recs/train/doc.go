@@ -44,5 +44,5 @@
 // Memory is the dataset plus the factors: fine to tens of millions of interactions on one
 // machine. Time is dominated by ALS (O(interactions·d² + rows·d³) per sweep) and the
 // evaluation (one ranking per test viewer per system): about 9 s on two cores for the synthetic
-// default world (5,000 viewers, 2,000 titles, 100k lists); see recs/BENCHMARKS.fragment.md.
+// default world (5,000 viewers, 2,000 titles, 100k lists); see recs/BENCHMARKS.md.
 package train
