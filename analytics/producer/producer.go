@@ -95,6 +95,9 @@ func New(brokers []string, opts ...Option) (*Producer, error) {
 		// often enough that the delivery timeout, not the refresh interval, decides.
 		kgo.MetadataMinAge(min(cfg.deliveryTimeout/4, 5*time.Second)),
 		kgo.MaxBufferedBytes(int(cfg.memoryLimit / 2)),
+		// Ask for a missing topic to be created, where the cluster allows it (dev's broker
+		// does; production clusters that do not must have the topics created beforehand).
+		kgo.AllowAutoTopicCreation(),
 		kgo.WithLogger(kafkaLogger{cfg.log}),
 	}, cfg.kafka...)
 	cl, err := kgo.NewClient(kopts...)

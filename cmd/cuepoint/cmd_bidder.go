@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gocql/gocql"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/bidder"
@@ -94,10 +93,7 @@ func runBidder(ctx context.Context, args []string) error {
 // Emit never blocks the bid path.
 func newBidderProducer(brokers []string, dir string, log *slog.Logger) (*producer.Producer, error) {
 	prod, err := producer.New(brokers, producer.WithService("bidder"), producer.WithLogger(log),
-		producer.WithSpool(dir, 256<<20),
-		// The topics appear on first use where the broker allows it (the dev broker does;
-		// production brokers that do not have them created by their operators).
-		producer.WithKafkaOptions(kgo.AllowAutoTopicCreation()))
+		producer.WithSpool(dir, 256<<20))
 	if err != nil {
 		return nil, fmt.Errorf("analytics producer: %w", err)
 	}

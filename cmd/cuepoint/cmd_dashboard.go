@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cuepoint/cuepoint/analytics/collector"
 	"github.com/cuepoint/cuepoint/analytics/dashboard"
@@ -74,9 +73,7 @@ func runDashboard(ctx context.Context, args []string) error {
 		return err
 	}
 	prod, err := producer.New(p.kafka(), producer.WithService("dashboard"), producer.WithLogger(log),
-		producer.WithSpool(filepath.Join(p.root, "spool", "dashboard"), 256<<20),
-		// As the bidder's: topics appear on first use where the broker allows it.
-		producer.WithKafkaOptions(kgo.AllowAutoTopicCreation()))
+		producer.WithSpool(filepath.Join(p.root, "spool", "dashboard"), 256<<20))
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("analytics producer: %w", err)

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/featurestore"
@@ -312,8 +310,7 @@ func emitPatiently(ctx context.Context, prod *producer.Producer, e events.Event)
 // topic on first use (brokers that allow it, as the embedded one does): the producer does not
 // ask for it by itself, and nothing else creates the event topics yet.
 func recsProducer(brokers []string, spool, service string, log *slog.Logger) (*producer.Producer, error) {
-	return producer.New(brokers, producer.WithSpool(spool, 0), producer.WithService(service), producer.WithLogger(log),
-		producer.WithKafkaOptions(kgo.AllowAutoTopicCreation()))
+	return producer.New(brokers, producer.WithSpool(spool, 0), producer.WithService(service), producer.WithLogger(log))
 }
 
 // drain waits until the producer has handed everything to Kafka: a burst outruns Kafka and

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/cuepoint/cuepoint/analytics/collector"
 	"github.com/cuepoint/cuepoint/analytics/events"
 	"github.com/cuepoint/cuepoint/analytics/producer"
@@ -67,9 +65,7 @@ func devProducer(env *devEnv) (*producer.Producer, func(context.Context) error, 
 	sp := devProducers.byEnv[env]
 	if sp == nil {
 		prod, err := producer.New(env.kafka, producer.WithService("dev"), producer.WithLogger(env.log),
-			producer.WithSpool(filepath.Join(env.root, "spool", "dev"), devSpoolMaxSize),
-			// The dev broker creates the topics on first use.
-			producer.WithKafkaOptions(kgo.AllowAutoTopicCreation()))
+			producer.WithSpool(filepath.Join(env.root, "spool", "dev"), devSpoolMaxSize))
 		if err != nil {
 			return nil, nil, fmt.Errorf("analytics producer: %w", err)
 		}
