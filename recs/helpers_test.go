@@ -109,7 +109,11 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if _, err := model.Publish(e.dir, f.res.Model, 0); err != nil {
 		t.Fatal(err)
 	}
-	store, err := featurestore.OpenMemory(featurestore.DefaultConfig())
+	// The store's own read deadline (50 ms by default) as generous as the service's below: a
+	// loaded test machine must not turn a healthy featurestore into a degraded one.
+	fsCfg := featurestore.DefaultConfig()
+	fsCfg.ReadTimeout = time.Second
+	store, err := featurestore.OpenMemory(fsCfg)
 	if err != nil {
 		t.Fatal(err)
 	}

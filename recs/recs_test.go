@@ -207,8 +207,8 @@ func TestRankingIsDeterministic(t *testing.T) {
 		return strings.Join(s, ",")
 	}
 	first := ids(a.recs("user=viewer-11&n=30"))
-	if ids(a.recs("user=viewer-11&n=30")) != first || ids(b.recs("user=viewer-11&n=30")) != first {
-		t.Fatal("the same viewer got different lists")
+	if again, other := ids(a.recs("user=viewer-11&n=30")), ids(b.recs("user=viewer-11&n=30")); again != first || other != first {
+		t.Fatalf("the same viewer got different lists:\nfirst: %s\nagain: %s\nother: %s", first, again, other)
 	}
 	if mix64(1^bucket("viewer-1", "l1")) == mix64(1^bucket("viewer-1", "l2")) {
 		t.Fatal("exploration seeds do not depend on the list id")
