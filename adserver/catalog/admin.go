@@ -31,13 +31,13 @@ func (c *Catalog) Mount(srv *server.Server, mediaRoot string) {
 	srv.Handle("GET", "/v1/creatives", srv.Admin(c.adminList))
 	srv.Handle("GET", "/v1/creatives/{id}", srv.Admin(c.adminGet))
 	srv.Handle("PUT", "/v1/creatives/{id}", srv.Admin(c.adminPut))
-	srv.Handle("DELETE", "/v1/creatives/{id}", srv.Admin(c.adminDelete))
+	srv.Handle("DELETE", "/v1/creatives/{id}", srv.Admin(adminDelete(c.DeleteCreative)))
 	srv.Handle("POST", "/v1/creatives/{id}/condition", srv.Admin(c.adminRecondition))
 	srv.Handle("GET", "/v1/conditioning", srv.Admin(c.adminConditioning))
 	srv.Handle("GET", "/v1/lineitems", srv.Admin(c.adminLineItems))
 	srv.Handle("GET", "/v1/lineitems/{id}", srv.Admin(c.adminLineItem))
 	srv.Handle("PUT", "/v1/lineitems/{id}", srv.Admin(c.adminPutLineItem))
-	srv.Handle("DELETE", "/v1/lineitems/{id}", srv.Admin(c.adminDeleteLineItem))
+	srv.Handle("DELETE", "/v1/lineitems/{id}", srv.Admin(adminDelete(c.DeleteLineItem)))
 	srv.Handle("GET", "/media/{path...}", MediaHandler(mediaRoot))
 	srv.Handle("HEAD", "/media/{path...}", MediaHandler(mediaRoot))
 }
@@ -95,18 +95,22 @@ func (c *Catalog) adminPut(ctx *fasthttp.RequestCtx) {
 	writeJSON(ctx, 202, out)
 }
 
-func (c *Catalog) adminDelete(ctx *fasthttp.RequestCtx) {
-	opctx, cancel := adminContext()
-	defer cancel()
-	if err := c.DeleteCreative(opctx, server.Param(ctx, "id")); err != nil {
-		code := 500
-		if errors.Is(err, ErrNotFound) {
-			code = 404
+// adminDelete answers DELETE of the entry named by the path's id with del: 204, or 404 when
+// there is no such entry.
+func adminDelete(del func(context.Context, string) error) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		opctx, cancel := adminContext()
+		defer cancel()
+		if err := del(opctx, server.Param(ctx, "id")); err != nil {
+			code := 500
+			if errors.Is(err, ErrNotFound) {
+				code = 404
+			}
+			fail(ctx, code, err.Error())
+			return
 		}
-		fail(ctx, code, err.Error())
-		return
+		ctx.SetStatusCode(204)
 	}
-	ctx.SetStatusCode(204)
 }
 
 func (c *Catalog) adminRecondition(ctx *fasthttp.RequestCtx) {
@@ -163,20 +167,6 @@ func (c *Catalog) adminPutLineItem(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	writeJSON(ctx, 200, l)
-}
-
-func (c *Catalog) adminDeleteLineItem(ctx *fasthttp.RequestCtx) {
-	opctx, cancel := adminContext()
-	defer cancel()
-	if err := c.DeleteLineItem(opctx, server.Param(ctx, "id")); err != nil {
-		code := 500
-		if errors.Is(err, ErrNotFound) {
-			code = 404
-		}
-		fail(ctx, code, err.Error())
-		return
-	}
-	ctx.SetStatusCode(204)
 }
 
 // adminTimeout bounds an admin write to the store.
