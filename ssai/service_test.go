@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,58 +15,17 @@ import (
 	"github.com/cuepoint/cuepoint/origin"
 	"github.com/cuepoint/cuepoint/origin/hls"
 	"github.com/cuepoint/cuepoint/origin/live"
-	"github.com/cuepoint/cuepoint/origin/packager"
+	"github.com/cuepoint/cuepoint/origin/packager/packagertest"
 	"github.com/cuepoint/cuepoint/origin/scte35"
 	"github.com/cuepoint/cuepoint/ssai/stitch"
 )
 
 const adminToken = "test-admin-token-0123456789abcdef0123"
 
-// testMedia is a media root with one packaged asset ("demo", 6 s at 320x180, MPEG-TS), made
-// once per test binary.
-var testMedia struct {
-	once sync.Once
-	root string
-	err  error
-}
+func TestMain(m *testing.M) { packagertest.Main(m) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if testMedia.root != "" {
-		os.RemoveAll(testMedia.root)
-	}
-	os.Exit(code)
-}
-
-func mediaRoot(t *testing.T) string {
-	t.Helper()
-	if err := (packager.Tools{}).Check(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	testMedia.once.Do(func() {
-		if testMedia.root, testMedia.err = os.MkdirTemp("", "cuepoint-ssai-service-test-"); testMedia.err != nil {
-			return
-		}
-		ctx := context.Background()
-		mezz := filepath.Join(testMedia.root, ".demo.mp4")
-		if testMedia.err = packager.GenerateDemo(ctx, mezz, packager.Demo{Duration: 6 * time.Second, Width: 320, Height: 180}, packager.Tools{}); testMedia.err != nil {
-			return
-		}
-		l := packager.DefaultLadder()
-		l.Renditions = []packager.Rendition{
-			{Name: "180p", Width: 320, Height: 180, Profile: "main", Level: "3.0", Bitrate: 300_000, FPS: 30},
-			{Name: "144p", Width: 256, Height: 144, Profile: "main", Level: "3.0", Bitrate: 150_000, FPS: 30},
-		}
-		_, testMedia.err = packager.Package(ctx, mezz, filepath.Join(testMedia.root, "demo"), packager.Options{Ladder: l, Preset: "ultrafast"})
-	})
-	if testMedia.err != nil {
-		t.Fatal(testMedia.err)
-	}
-	return testMedia.root
-}
+// mediaRoot holds the packaged "demo" asset (see packagertest).
+func mediaRoot(t *testing.T) string { return packagertest.MediaRoot(t) }
 
 // serve runs srv over a real listener until the test ends and returns its base URL.
 func serve(t *testing.T, srv *server.Server) string {
