@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/cuepoint/cuepoint/internal/db"
 	"github.com/cuepoint/cuepoint/internal/logging"
@@ -45,21 +45,13 @@ func newSession(c Config, log *slog.Logger, legacy bool) (*gocql.Session, error)
 	if log == nil {
 		log = logging.Discard
 	}
-	cl.Logger = gocqlLogger{log.With("component", "gocql")}
+	cl.Logger = db.GocqlLogger(log.With("component", "gocql"))
 	s, err := cl.CreateSession()
 	if err != nil {
 		return nil, fmt.Errorf("featurestore: connect to Cassandra %v: %w", c.Hosts, err)
 	}
 	return s, nil
 }
-
-// gocqlLogger sends gocql's messages (connection errors, reconnects) to slog at debug level:
-// the store's own metrics and logs report what matters to an operator.
-type gocqlLogger struct{ l *slog.Logger }
-
-func (g gocqlLogger) Print(v ...any)                 { g.l.Debug(fmt.Sprint(v...)) }
-func (g gocqlLogger) Printf(format string, v ...any) { g.l.Debug(fmt.Sprintf(format, v...)) }
-func (g gocqlLogger) Println(v ...any)               { g.l.Debug(fmt.Sprint(v...)) }
 
 // cassandra is the backend on a gocql session. gocql prepares each statement once per
 // connection on first use and executes it by id afterwards.
@@ -122,7 +114,6 @@ func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([
 	if c.spec != nil && !serial {
 		q = q.SetSpeculativeExecutionPolicy(c.spec)
 	}
-	defer q.Release()
 	iter := q.Iter()
 	var rows []storedRow
 	var r storedRow
@@ -149,7 +140,6 @@ func (c *cassandra) write(ctx context.Context, w rowWrite) error {
 	}
 	q := s.Query(c.qWrite, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000,
 		w.ttlSeconds(), w.eventTime).WithContext(ctx).Consistency(c.writeCL)
-	defer q.Release()
 	if err := q.Exec(); err != nil {
 		return fmt.Errorf("write %s/%s/%s: %w", w.entity, w.id, w.view, err)
 	}
@@ -168,7 +158,6 @@ func (c *cassandra) compareAndWrite(ctx context.Context, w rowWrite, old []byte)
 		q = s.Query(c.qUpdateIf, w.ttlSeconds(), w.value, w.eventTime/1000, w.writeTime/1000, w.entity, w.id, w.view, old)
 	}
 	q = q.WithContext(ctx).Consistency(c.writeCL).SerialConsistency(gocql.LocalSerial)
-	defer q.Release()
 	applied, err := q.MapScanCAS(map[string]any{})
 	if err != nil {
 		return false, fmt.Errorf("compare-and-write %s/%s/%s: %w", w.entity, w.id, w.view, err)
@@ -182,7 +171,6 @@ func (c *cassandra) remove(ctx context.Context, entity, id, view string, at int6
 		return err
 	}
 	q := s.Query(c.qDelete, at, entity, id, view).WithContext(ctx).Consistency(c.writeCL)
-	defer q.Release()
 	if err := q.Exec(); err != nil {
 		return fmt.Errorf("delete %s/%s/%s: %w", entity, id, view, err)
 	}
@@ -196,7 +184,6 @@ func (c *cassandra) ping(ctx context.Context) error {
 	}
 	var v string
 	q := s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One).Idempotent(true)
-	defer q.Release()
 	if err := q.Scan(&v); err != nil {
 		return fmt.Errorf("cassandra: %w", err)
 	}

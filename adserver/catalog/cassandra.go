@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/cuepoint/cuepoint/internal/migrate"
 )

@@ -3,7 +3,7 @@ package catalog_test
 import (
 	"time"
 
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/cuepoint/cuepoint/internal/db"
 )

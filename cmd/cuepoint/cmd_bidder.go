@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/cuepoint/cuepoint/analytics/producer"
 	"github.com/cuepoint/cuepoint/bidder"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/internal/db"

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
 
 // Cassandra 2.1.0 (dev and CI) and gocql v1.7.0 are fatally incompatible in one place: 2.1.0's
@@ -37,7 +37,6 @@ func LegacyCassandra(release string) bool {
 func CassandraRelease(ctx context.Context, s *gocql.Session) (string, error) {
 	var v string
 	q := s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One)
-	defer q.Release()
 	if err := q.Scan(&v); err != nil {
 		return "", fmt.Errorf("cassandra release version: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/gocql/gocql"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -125,9 +125,10 @@ func speaksCassandra(ctx context.Context, addr string) string {
 // through its error.
 type discardLogger struct{}
 
-func (discardLogger) Print(...any)          {}
-func (discardLogger) Printf(string, ...any) {}
-func (discardLogger) Println(...any)        {}
+func (discardLogger) Error(string, ...gocql.LogField)   {}
+func (discardLogger) Warning(string, ...gocql.LogField) {}
+func (discardLogger) Info(string, ...gocql.LogField)    {}
+func (discardLogger) Debug(string, ...gocql.LogField)   {}
 
 // logOrDiscard returns l, or a logger that drops everything when l is nil.
 func logOrDiscard(l *slog.Logger) *slog.Logger {
