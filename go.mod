@@ -3,6 +3,7 @@ module github.com/cuepoint/cuepoint
 go 1.26.0
 
 require (
+	github.com/apache/cassandra-gocql-driver/v2 v2.1.2
 	github.com/ClickHouse/clickhouse-go/v2 v2.50.0
 	github.com/Comcast/scte35-go v1.4.6
 	github.com/Eyevinn/hls-m3u8 v0.6.5
@@ -10,7 +11,6 @@ require (
 	github.com/VictoriaMetrics/metrics v1.43.1
 	github.com/allegro/bigcache/v3 v3.1.0
 	github.com/goccy/go-json v0.10.5
-	github.com/gocql/gocql v1.7.0
 	github.com/klauspost/compress v1.20.3
 	github.com/pierrec/lz4/v4 v4.1.33
 	github.com/prebid/openrtb/v20 v20.3.0
@@ -25,7 +25,6 @@ require (
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
-	github.com/apache/cassandra-gocql-driver/v2 v2.1.2 // indirect
 	github.com/bamiaux/iobit v0.0.0-20170418073505-498159a04883 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-faster/city v1.0.1 // indirect
