@@ -139,6 +139,10 @@ func (o *Origin) handlePlayer(ctx *fasthttp.RequestCtx) {
 		notFound(ctx, "no such file")
 		return
 	}
+	if rel == "config.json" {
+		o.handlePlayerConfig(ctx)
+		return
+	}
 	o.servePlayerFile(ctx, rel)
 }
 

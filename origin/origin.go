@@ -23,6 +23,9 @@ type Config struct {
 	MediaRoot string
 	// PlayerDir holds the web player's build (index.html and its assets), served at /player.
 	PlayerDir string
+	// Player is what the web player's GET /player/config.json tells the page (nil: no
+	// services, the page plays the origin's own playlists).
+	Player *PlayerConfig
 	// Channels are the simulated live channels. Their Asset is an asset name under MediaRoot.
 	Channels []live.Config
 	// Clock drives the live channels (default: the wall clock).
@@ -65,6 +68,11 @@ func New(cfg Config) (*Origin, error) {
 	root, err := os.OpenRoot(cfg.MediaRoot)
 	if err != nil {
 		return nil, fmt.Errorf("media root: %w", err)
+	}
+	if cfg.Player != nil {
+		if err := cfg.Player.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	o := &Origin{cfg: cfg, log: cfg.Logger, media: fileServer{root: root, types: mediaTypes}, slots: map[string]*slot{}}
 	if cfg.PlayerDir != "" {

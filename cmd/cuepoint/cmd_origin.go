@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/cuepoint/cuepoint/analytics/collector"
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/internal/logging"
 	"github.com/cuepoint/cuepoint/internal/server"
@@ -46,7 +48,15 @@ type originFlags struct {
 	breakDuration time.Duration
 	cueLead       time.Duration
 
+	// The web player's config (GET /player/config.json): service URLs as browsers reach them,
+	// and the collector sender whose secret mints each page's token.
+	playerSSAI, playerRecs, playerCollector string
+	playerSenders, playerSender             string
+	playerPageOrigins                       *config.StringList
+	playerTokenTTL                          time.Duration
+
 	parsed []live.Config
+	player *origin.PlayerConfig
 }
 
 func (f *originFlags) register(fs *config.FlagSet) {
@@ -59,7 +69,17 @@ func (f *originFlags) register(fs *config.FlagSet) {
 	fs.DurationVar(&f.breakEvery, "break-every", 2*time.Minute, "one ad break every")
 	fs.DurationVar(&f.breakDuration, "break-duration", 30*time.Second, "ad break length (rounded up to whole segments)")
 	fs.DurationVar(&f.cueLead, "cue-lead", 8*time.Second, "how far ahead of a break its EXT-X-DATERANGE cue appears at the live edge")
+	fs.StringVar(&f.playerSSAI, "player-ssai-url", "", "the SSAI service's base URL as browsers reach it, for the web player (empty: the player plays the origin's own playlists)")
+	fs.StringVar(&f.playerRecs, "player-recs-url", "", "the recs service's base URL as browsers reach it, for the web player's row (empty: no row)")
+	fs.StringVar(&f.playerCollector, "player-collector-url", "", "the event collector's base URL (the dashboard server) as browsers reach it, for the web player's QoE and recs reports (empty: none)")
+	fs.StringVar(&f.playerSenders, "player-senders", "", "the collector's senders file (as the dashboard's --senders) holding --player-sender's secret; required with --player-collector-url")
+	fs.StringVar(&f.playerSender, "player-sender", "web-player", "the collector sender the web player's tokens are minted for (families playback and recs)")
+	f.playerPageOrigins = fs.StringList("player-page-origins", nil, "origins (scheme://host[:port]) the player page may be served from; empty: the one each request names in its Host")
+	fs.DurationVar(&f.playerTokenTTL, "player-token-ttl", origin.DefaultPlayerTokenTTL, "how long a player page's collector token is valid (at most 4h)")
 	fs.Check(func() error {
+		if err := f.playerConfig(); err != nil {
+			return err
+		}
 		epoch, err := time.Parse(time.RFC3339, f.epoch)
 		if err != nil {
 			return &config.UsageError{Setting: "live-epoch", Err: err}
@@ -91,8 +111,48 @@ func parseChannel(spec string) (live.Config, error) {
 	return live.Config{Name: name, Asset: asset, Format: f}, nil
 }
 
+// playerConfig builds the web player's config from the player flags.
+func (f *originFlags) playerConfig() error {
+	if f.playerSSAI == "" && f.playerRecs == "" && f.playerCollector == "" {
+		return nil
+	}
+	p := &origin.PlayerConfig{SSAIURL: strings.TrimSuffix(f.playerSSAI, "/"), RecsURL: strings.TrimSuffix(f.playerRecs, "/"),
+		CollectorURL: strings.TrimSuffix(f.playerCollector, "/"), PageOrigins: *f.playerPageOrigins, TokenTTL: f.playerTokenTTL}
+	if p.CollectorURL != "" {
+		if f.playerSenders == "" {
+			return &config.UsageError{Setting: "player-senders", Err: errors.New("required with --player-collector-url: the collector's senders file with --player-sender's secret")}
+		}
+		senders, err := collector.LoadSenders(f.playerSenders)
+		if err != nil {
+			return &config.UsageError{Setting: "player-senders", Err: err}
+		}
+		i := slices.IndexFunc(senders, func(s collector.Sender) bool { return s.ID == f.playerSender })
+		if i < 0 {
+			return &config.UsageError{Setting: "player-sender", Err: fmt.Errorf("no sender %q in %s", f.playerSender, f.playerSenders)}
+		}
+		p.Sender = senders[i]
+	}
+	if err := p.Validate(); err != nil {
+		return &config.UsageError{Setting: "player-ssai-url", Err: err}
+	}
+	f.player = p
+	return nil
+}
+
 func (f *originFlags) config(log *slog.Logger) origin.Config {
-	return origin.Config{MediaRoot: f.mediaRoot, PlayerDir: f.playerDir, Channels: f.parsed, Logger: log}
+	return origin.Config{MediaRoot: f.mediaRoot, PlayerDir: playerDir(f.playerDir), Player: f.player, Channels: f.parsed, Logger: log}
+}
+
+// playerDir returns dir, or for the default relative web/player/dist when the working directory
+// has none, the build in the nearest checkout above it (as the dashboard finds its front end).
+func playerDir(dir string) string {
+	if dir != "web/player/dist" {
+		return dir
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	return findWebRoot("player")
 }
 
 func runOrigin(ctx context.Context, args []string) error {
@@ -127,6 +187,13 @@ func startOriginDev(ctx context.Context, env *devEnv) (*server.Server, error) {
 		return nil, err
 	}
 	of.mediaRoot = filepath.Join(env.root, "media")
+	// The web player reaches every dev service on this machine, and reports through the dev
+	// collector sender (the page's tokens are minted with its secret).
+	sender, err := devCollectorSender(env)
+	if err != nil {
+		return nil, err
+	}
+	of.player = &origin.PlayerConfig{SSAIURL: env.url(8083), RecsURL: env.url(8085), CollectorURL: env.url(dashboardPort), Sender: sender}
 	log := env.log.With("service", "origin")
 	o, err := origin.New(of.config(log))
 	if err != nil {
