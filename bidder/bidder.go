@@ -114,6 +114,13 @@ func New(cfg Config, deps Deps) (*Bidder, error) {
 		cfg.NoticeKey = k
 		deps.Log.Warn("no --notice-key: notice URLs are signed with a random per-process key and stop verifying after a restart")
 	}
+	switch cfg.VideoMarkup {
+	case "":
+		cfg.VideoMarkup = MarkupInAdm
+	case MarkupInAdm, MarkupInNURL:
+	default:
+		return nil, fmt.Errorf("bidder: video markup %q: want %q or %q", cfg.VideoMarkup, MarkupInAdm, MarkupInNURL)
+	}
 	if cfg.FX == nil {
 		cfg.FX = map[string]float64{"USD": 1}
 	}

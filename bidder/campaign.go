@@ -36,6 +36,10 @@ type Campaign struct {
 	// open market only.
 	Deals     []string   `json:"deals,omitempty"`
 	Targeting Targeting  `json:"targeting"`
+	// VideoMarkup is how video bids carry their VAST: "adm" (in the bid), "nurl" (no adm; the
+	// exchange fetches it from the signed win URL, which counts the win), or "" for the
+	// bidder's --video-markup.
+	VideoMarkup string `json:"video_markup,omitempty"`
 	Creatives []Creative `json:"creatives"`
 }
 
@@ -102,6 +106,12 @@ type MediaFile struct {
 	BitrateKbps int64  `json:"bitrate_kbps,omitempty"`
 }
 
+// Where a video bid's VAST goes (Config.VideoMarkup, Campaign.VideoMarkup).
+const (
+	MarkupInAdm  = "adm"
+	MarkupInNURL = "nurl"
+)
+
 // Creative types.
 const (
 	TypeBanner = "banner"
@@ -131,6 +141,11 @@ func (c *Campaign) Validate() error {
 	case "", "ctr", "completion":
 	default:
 		bad("objective %q: want \"\", \"ctr\" or \"completion\"", c.Objective)
+	}
+	switch c.VideoMarkup {
+	case "", MarkupInAdm, MarkupInNURL:
+	default:
+		bad("video_markup %q: want \"\", \"adm\" or \"nurl\"", c.VideoMarkup)
 	}
 	if c.FreqCap != nil && (c.FreqCap.Max <= 0 || c.FreqCap.WindowHours <= 0 || c.FreqCap.WindowHours > maxCapWindowHours) {
 		bad("freq_cap: max and window_hours must be positive, window_hours at most %d", maxCapWindowHours)

@@ -32,6 +32,10 @@ type Config struct {
 	PriceEncryptionKey []byte        // exchange price encryption key (secret), optional
 	PriceIntegrityKey  []byte        // exchange price integrity key (secret), optional
 
+	// VideoMarkup is where video bids carry their VAST 4.2 unless the campaign says otherwise:
+	// MarkupInAdm (the default) or MarkupInNURL (no adm; the signed nurl serves it).
+	VideoMarkup string
+
 	FX            map[string]float64 // USD value of one unit of each other currency
 	TCFVendorID   int                // our IAB TCF vendor id; 0 checks purposes only
 	ShadingFloor  float64            // lowest shading factor tried in first-price auctions
@@ -56,6 +60,7 @@ func DefaultConfig() Config {
 		NoticeTTL:         24 * time.Hour,
 		ReservationWindow: 2 * time.Minute,
 		FX:                map[string]float64{"USD": 1},
+		VideoMarkup:       MarkupInAdm,
 		ShadingFloor:      0.5,
 		LeaseFraction:     0.02,
 		CampaignRefresh:   5 * time.Second,
@@ -89,6 +94,7 @@ func Flags(fs *config.FlagSet) *Config {
 	encKey := fs.String("price-encryption-key", "", "exchange price encryption key (hex), enables decrypting ${AUCTION_PRICE}")
 	intKey := fs.String("price-integrity-key", "", "exchange price integrity key (hex)")
 	fx := fs.String("fx", "USD=1,EUR=1.08,GBP=1.27", "USD value of one unit of each accepted currency")
+	fs.StringVar(&c.VideoMarkup, "video-markup", c.VideoMarkup, "where video bids carry their VAST unless the campaign sets video_markup: adm (in the bid) or nurl (no adm; the signed win URL serves it and counts the win)")
 	fs.IntVar(&c.TCFVendorID, "tcf-vendor-id", 0, "our IAB TCF v2 vendor id; 0 checks purposes 1, 3 and 4 only")
 	fs.DurationVar(&c.NoticeTTL, "notice-ttl", c.NoticeTTL, "notices older than this are refused")
 	fs.DurationVar(&c.ReservationWindow, "reservation-window", c.ReservationWindow, "budget held for a bid until a notice settles it")
@@ -121,6 +127,9 @@ func Flags(fs *config.FlagSet) *Config {
 		}
 		if c.LeaseFraction <= 0 || c.LeaseFraction > 1 {
 			return &config.UsageError{Setting: "lease-fraction", Err: fmt.Errorf("want (0, 1], got %g", c.LeaseFraction)}
+		}
+		if c.VideoMarkup != MarkupInAdm && c.VideoMarkup != MarkupInNURL {
+			return &config.UsageError{Setting: "video-markup", Err: fmt.Errorf("%q: want adm or nurl", c.VideoMarkup)}
 		}
 		if !keyspaceRE.MatchString(c.Keyspace) {
 			return &config.UsageError{Setting: "bidder-keyspace", Err: fmt.Errorf("%q: want letters, digits and underscores", c.Keyspace)}

@@ -17,6 +17,10 @@ import (
 //	burl  {public}/v1/notice/bill?t=TOKEN&p=${AUCTION_PRICE}&a=${AUCTION_ID}&c=${AUCTION_CURRENCY}
 //	lurl  {public}/v1/notice/loss?t=TOKEN&a=${AUCTION_ID}&l=${AUCTION_LOSS}&m=${AUCTION_MIN_TO_WIN}
 //
+// A video bid whose VAST is served by its nurl (Config.VideoMarkup, Campaign.VideoMarkup) has
+// no adm and the nurl path /v1/notice/vast: a win notice whose answer is the VAST document the
+// adm would have carried (its impression and tracking URLs carry the same token).
+//
 // TOKEN is what the bidder knew when it bid (request, impression, bid, campaign, creative,
 // deal, our price, the budget reserved, the shading level, the viewer for frequency caps),
 // encoded compactly and signed with HMAC-SHA256 (truncated to 128 bits) under the notice key.
@@ -147,6 +151,9 @@ const (
 	kindBill = "bill"
 	kindLoss = "loss"
 	kindImp  = "imp"
+	// kindVAST is the nurl of a bid whose VAST is not in adm: a win notice that answers with
+	// the VAST document.
+	kindVAST = "vast"
 )
 
 // appendNoticeURL appends the notice URL of kind for the token text.
@@ -157,7 +164,7 @@ func appendNoticeURL(dst []byte, public, kind string, token []byte) []byte {
 	dst = append(dst, "?t="...)
 	dst = append(dst, token...)
 	switch kind {
-	case kindWin, kindBill:
+	case kindWin, kindBill, kindVAST:
 		dst = append(dst, "&p=${AUCTION_PRICE}&a=${AUCTION_ID}&c=${AUCTION_CURRENCY}"...)
 	case kindLoss:
 		dst = append(dst, "&a=${AUCTION_ID}&l=${AUCTION_LOSS}&m=${AUCTION_MIN_TO_WIN}"...)

@@ -10,7 +10,8 @@ import (
 )
 
 // HandleNotice serves GET (or POST) /v1/notice/{kind} for kind win, bill, loss, imp (the VAST
-// impression / banner pixel) and event (VAST tracking).
+// impression / banner pixel), event (VAST tracking) and vast (the win notice of a bid whose
+// VAST is served by its nurl: a win notice answered with the VAST document, replays too).
 //
 //	403  the token's signature does not verify, or ${AUCTION_ID} differs from the signed request
 //	410  the token is older than --notice-ttl
@@ -27,13 +28,18 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	path := ctx.Path()
 	kind := string(path[bytes.LastIndexByte(path, '/')+1:])
 	switch kind {
-	case kindWin, kindBill, kindLoss, kindImp, "event":
+	case kindWin, kindBill, kindLoss, kindImp, kindVAST, "event":
 	default:
-		ctx.Error("unknown notice kind "+strconv.Quote(kind)+": want win, bill, loss, imp or event", fasthttp.StatusNotFound)
+		ctx.Error("unknown notice kind "+strconv.Quote(kind)+": want win, bill, loss, imp, vast or event", fasthttp.StatusNotFound)
 		return
 	}
+	serveVAST := kind == kindVAST
+	if serveVAST {
+		kind = kindWin // counted, deduplicated and emitted as the win it is
+	}
 	args := ctx.QueryArgs()
-	t, err := b.signer.parseToken(string(args.Peek("t")))
+	tok := args.Peek("t")
+	t, err := b.signer.parseToken(string(tok))
 	if err != nil {
 		b.noticeCounter(kind, "forbidden").Inc()
 		ctx.Error("notice signature invalid", fasthttp.StatusForbidden)
@@ -80,6 +86,10 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	if !b.replays.first(ns, t.BidID, expiry, now) {
 		b.noticeCounter(kind, "replay").Inc()
 		b.emitNotice(kind, t, clearing, lossCode)
+		if serveVAST {
+			b.serveVAST(ctx, t, tok)
+			return
+		}
 		b.noticeReply(ctx, kind)
 		return
 	}
@@ -108,7 +118,42 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 		b.countImpression(t, expiry, now)
 	}
 	b.emitNotice(kind, t, clearing, lossCode)
+	if serveVAST {
+		b.serveVAST(ctx, t, tok)
+		return
+	}
 	b.noticeReply(ctx, kind)
+}
+
+// serveVAST answers a nurl that serves the bid's VAST: the document the bid's adm would have
+// carried, made from the campaign's creative and the same token (so its impression and
+// tracking URLs are the bid's). A campaign paused since the bid is read from the store; one
+// deleted since, or a creative removed from it, is a 404 (the win is counted all the same).
+func (b *Bidder) serveVAST(ctx *fasthttp.RequestCtx, t *noticeToken, tok []byte) {
+	c, ok := b.index.Load().Campaign(t.CampaignID)
+	if !ok {
+		sctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		c, _ = b.store.Get(sctx, t.CampaignID)
+		cancel()
+	}
+	var cr *Creative
+	if c != nil {
+		for i := range c.Creatives {
+			if c.Creatives[i].ID == t.CreativeID && c.Creatives[i].Type == TypeVideo {
+				cr = &c.Creatives[i]
+			}
+		}
+	}
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	if cr == nil {
+		b.noticeCounter(kindVAST, "gone").Inc()
+		ctx.Error("the creative of this bid is no longer available", fasthttp.StatusNotFound)
+		return
+	}
+	body, mark := b.appendMarkup(nil, c, cr, t.BidID, tok)
+	ctx.SetContentType("application/xml; charset=utf-8")
+	ctx.SetStatusCode(fasthttp.StatusOK)
+	ctx.SetBody(body[mark:])
 }
 
 // countImpression increments the viewer's frequency counter once per bid.

@@ -54,6 +54,7 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 	dst = appendJSONString(dst, bo.imp.ID)
 	dst = append(dst, `,"price":`...)
 	dst = strconv.AppendFloat(dst, float64(t.PriceMicros)/1e6, 'f', -1, 64)
+	inNURL := cr.Type == TypeVideo && b.videoInNURL(c)
 	for _, k := range [...]string{kindWin, kindBill, kindLoss} {
 		dst = append(dst, `,"`...)
 		dst = append(dst, k[0] /* w, b, l */)
@@ -62,28 +63,20 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 			dst = append(dst, 'n')
 		}
 		dst = append(dst, `url":`...)
+		if k == kindWin && inNURL {
+			k = kindVAST // the win notice that answers with the VAST
+		}
 		rc.scratch = appendNoticeURL(rc.scratch[:0], b.cfg.PublicURL, k, rc.tok)
 		dst = appendJSONBytes(dst, rc.scratch)
 	}
-	// Markup: the impression pixel, then VAST or HTML around it.
-	imp := append(rc.scratch[:0], b.cfg.PublicURL...)
-	imp = append(imp, "/v1/notice/imp?t="...)
-	imp = append(imp, rc.tok...)
-	impURL := len(imp)
-	imp = append(imp, b.cfg.PublicURL...)
-	imp = append(imp, "/v1/notice/event?t="...)
-	imp = append(imp, rc.tok...)
-	evURL := len(imp)
-	mark := evURL
-	if cr.Type == TypeVideo {
-		imp = appendVAST(imp, c, cr, bo.bidID, unsafeString(imp[:impURL]), unsafeString(imp[impURL:evURL]))
-	} else {
-		imp = appendBannerMarkup(imp, cr, unsafeString(imp[:impURL]))
+	if !inNURL {
+		// Markup: the impression pixel, then VAST or HTML around it.
+		var mark int
+		rc.scratch, mark = b.appendMarkup(rc.scratch[:0], c, cr, bo.bidID, rc.tok)
+		dst = append(dst, `,"adm":"`...)
+		dst = append(dst, rc.scratch[mark:]...) // JSON-safe by construction (see vast.go)
+		dst = append(dst, '"')
 	}
-	rc.scratch = imp
-	dst = append(dst, `,"adm":"`...)
-	dst = append(dst, imp[mark:]...) // JSON-safe by construction (see vast.go)
-	dst = append(dst, '"')
 	dst = append(dst, `,"adomain":[`...)
 	for i, d := range c.ADomain {
 		if i > 0 {
@@ -141,6 +134,34 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 		dst = strconv.AppendInt(dst, cr.H, 10)
 	}
 	return append(dst, '}')
+}
+
+// appendMarkup appends to dst the URLs the markup needs, then the markup itself (VAST for a
+// video creative, HTML for a banner), and returns where the markup starts. The bid's adm and
+// the nurl-served VAST (HandleNotice) are both made here, so they are the same document.
+func (b *Bidder) appendMarkup(dst []byte, c *Campaign, cr *Creative, bidID string, tok []byte) ([]byte, int) {
+	dst = append(dst, b.cfg.PublicURL...)
+	dst = append(dst, "/v1/notice/imp?t="...)
+	dst = append(dst, tok...)
+	impURL := len(dst)
+	dst = append(dst, b.cfg.PublicURL...)
+	dst = append(dst, "/v1/notice/event?t="...)
+	dst = append(dst, tok...)
+	evURL := len(dst)
+	if cr.Type == TypeVideo {
+		dst = appendVAST(dst, c, cr, bidID, unsafeString(dst[:impURL]), unsafeString(dst[impURL:evURL]))
+	} else {
+		dst = appendBannerMarkup(dst, cr, unsafeString(dst[:impURL]))
+	}
+	return dst, evURL
+}
+
+// videoInNURL reports whether c's video bids carry their VAST behind the nurl.
+func (b *Bidder) videoInNURL(c *Campaign) bool {
+	if c.VideoMarkup != "" {
+		return c.VideoMarkup == MarkupInNURL
+	}
+	return b.cfg.VideoMarkup == MarkupInNURL
 }
 
 // toCurrencyMicros converts USD micros to micros of a currency worth fx USD per unit.
