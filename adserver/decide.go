@@ -24,7 +24,9 @@ const (
 
 // PlacedAd is one ad of a decided pod.
 type PlacedAd struct {
-	Sequence  int    // 1-based position in the pod
+	Sequence int // 1-based position in the pod
+	// Slot is the 1-based slot of a structured pod the ad fills; 0 in a dynamic pod.
+	Slot      int
 	ServingID string // <AdServingId>: distinct per ad served
 	Source    string // auction, direct or house
 	// Bid is the winning bid (auction ads); LineItem the line item (direct and house ads).
@@ -137,13 +139,22 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 		d.drop(a, dropInvalid)
 	}
 
-	// 2. Candidates: valid bids above their floor, of an accepted length, not capped.
+	// 2. Candidates: valid bids above their floor, of an accepted length, not capped. In a
+	// structured pod each slot is an exclusion key too (registered first: one bit each), so
+	// the fitting puts at most one ad in a slot.
 	keys := exclKeys{}
+	for k := range br.Slots {
+		keys.mask([]string{slotKey(k + 1)})
+	}
 	cands := st.cands[:0]
 	for i := range st.res.Bids {
 		b := &st.res.Bids[i]
 		c := candidate{bid: b, durMS: b.Duration.Milliseconds()}
-		c.excl = keys.mask(b.ADomain, b.Cat, []string{"cr:" + b.Bidder + "/" + b.CreativeID})
+		var slot []string
+		if b.Slot > 0 {
+			slot = []string{slotKey(b.Slot)}
+		}
+		c.excl = keys.mask(b.ADomain, b.Cat, []string{"cr:" + b.Bidder + "/" + b.CreativeID}, slot)
 		cands = append(cands, c)
 	}
 	st.cands = cands
@@ -322,12 +333,12 @@ func (a *AdServer) screen(c *candidate, br *BreakRequest, d *Decision) {
 	switch {
 	case c.durMS <= 0:
 		c.dropped, c.loss = dropDuration, auction.LossIncorrectFormat
-	case !durationFits(dur, br):
+	case !fitsSlot(dur, br, b.Slot):
 		c.dropped, c.loss = dropDuration, auction.LossIncorrectFormat
 		if c.resolved != nil {
 			a.fireErrors(c.resolved.errorURLs, vast.ErrDuration, br)
 		}
-	case b.PriceMicros < a.floor(b, dur):
+	case b.PriceMicros < a.floor(b, max(dur, slotLength(br, b.Slot))):
 		c.dropped, c.loss = dropFloor, auction.LossBelowFloor
 		if b.DealID != "" {
 			c.loss = auction.LossBelowDealFloor
@@ -356,7 +367,7 @@ func (a *AdServer) checkMedia(c *candidate, br *BreakRequest) {
 		c.media = m
 		if m.Duration > 0 && m.Duration.Milliseconds() != c.durMS {
 			c.durMS = m.Duration.Milliseconds()
-			if !durationFits(m.Duration, br) {
+			if !fitsSlot(m.Duration, br, c.bid.Slot) {
 				c.dropped, c.loss = dropDuration, auction.LossIncorrectFormat
 			}
 		}
@@ -398,6 +409,26 @@ func (a *AdServer) resolveAll(cs []*candidate, req *auction.Request, deadline ti
 			a.log.Debug("ad left out: markup", "bidder", c.bid.Bidder, "crid", c.bid.CreativeID, "err", e)
 		}
 	}
+}
+
+// slotKey is the exclusion key of a structured pod's slot.
+func slotKey(slot int) string { return "slot:" + strconv.Itoa(slot) }
+
+// slotLength is the length of slot (1-based) of a structured pod; 0 for slot 0 (a dynamic
+// pod's ad).
+func slotLength(br *BreakRequest, slot int) time.Duration {
+	if slot < 1 || slot > len(br.Slots) {
+		return 0
+	}
+	return br.Slots[slot-1]
+}
+
+// fitsSlot reports whether an ad of length d may fill slot (0: anywhere in a dynamic pod).
+func fitsSlot(d time.Duration, br *BreakRequest, slot int) bool {
+	if l := slotLength(br, slot); l > 0 && d > l {
+		return false
+	}
+	return durationFits(d, br)
 }
 
 func durationFits(d time.Duration, br *BreakRequest) bool {
@@ -449,6 +480,8 @@ func (a *AdServer) capped(viewer string, domains []string, now time.Time) bool {
 // (bad markup, unconditioned media) set no price.
 func (a *AdServer) clear(d *Decision, cands []candidate, chosen []int, req *auction.Request) {
 	var runnerUp float64 // micros per millisecond
+	// In a structured pod each slot is an auction of its own: the best losing bid for the slot.
+	slotRunnerUp := make([]int64, len(d.Break.Slots)+1)
 	in := make(map[int]bool, len(chosen))
 	for _, i := range chosen {
 		in[i] = true
@@ -456,6 +489,12 @@ func (a *AdServer) clear(d *Decision, cands []candidate, chosen []int, req *auct
 	for i := range cands {
 		c := &cands[i]
 		if in[i] || c.durMS <= 0 || c.dropped == dropMarkup || c.dropped == dropPending || c.dropped == dropNoMezz || c.dropped == dropCondFailed {
+			continue
+		}
+		if s := c.bid.Slot; s > 0 && s < len(slotRunnerUp) {
+			if c.dropped == "" { // only a bid that could have filled the slot sets its price
+				slotRunnerUp[s] = max(slotRunnerUp[s], c.bid.PriceMicros)
+			}
 			continue
 		}
 		if r := float64(c.bid.PriceMicros) / float64(c.durMS); r > runnerUp {
@@ -469,12 +508,15 @@ func (a *AdServer) clear(d *Decision, cands []candidate, chosen []int, req *auct
 		price := b.PriceMicros
 		if a.cfg.AuctionType == 2 {
 			second := max(a.floor(b, dur), int64(runnerUp*float64(c.durMS)+0.5)) + a.cfg.IncrementMicros
+			if s := b.Slot; s > 0 && s < len(slotRunnerUp) {
+				second = max(a.floor(b, max(dur, slotLength(d.Break, s))), slotRunnerUp[s]) + a.cfg.IncrementMicros
+			}
 			price = min(price, second)
 		}
 		ra := c.resolved
 		bid := *b // the decision outlives the pooled auction result
 		ad := PlacedAd{
-			Source: SourceAuction, Bid: &bid, PriceMicros: price, Duration: dur,
+			Source: SourceAuction, Slot: b.Slot, Bid: &bid, PriceMicros: price, Duration: dur,
 			CreativeID: b.CreativeID, CampaignID: b.CampaignID, Title: ra.inline.AdTitle,
 			Advertiser: ra.inline.Advertiser, Categories: b.Cat, Click: ra.creative.Linear.ClickThrough,
 			Media: c.media, resolved: ra,
@@ -509,6 +551,7 @@ func (a *AdServer) fillLineItems(d *Decision, br *BreakRequest, keys exclKeys, u
 		}
 		var lis []*catalog.LineItem
 		var medias []*catalog.Media
+		var slots []int
 		var items []fitItem
 		for _, li := range all {
 			if li.Kind != kind || !li.Live(now) || a.capped(br.Viewer, []string{li.ADomain}, now) {
@@ -522,9 +565,20 @@ func (a *AdServer) fillLineItems(d *Decision, br *BreakRequest, keys exclKeys, u
 			if kind == catalog.KindHouse {
 				v = m.Duration.Milliseconds() // house ads are worth the time they fill
 			}
-			lis, medias = append(lis, li), append(medias, m)
-			items = append(items, fitItem{durMS: m.Duration.Milliseconds(), value: v,
-				excl: keys.mask([]string{li.ADomain}, li.Categories, []string{"li:" + li.CreativeID})})
+			excl := keys.mask([]string{li.ADomain}, li.Categories, []string{"li:" + li.CreativeID})
+			// A dynamic pod: one item. A structured pod: one item per slot the ad fits, holding
+			// the slot's key, so it fills at most one slot and only a free one.
+			for k := 0; k <= len(br.Slots); k++ {
+				if len(br.Slots) > 0 && (k == 0 || !fitsSlot(m.Duration, br, k)) {
+					continue
+				}
+				it := fitItem{durMS: m.Duration.Milliseconds(), value: v, excl: excl}
+				if k > 0 {
+					it.excl = it.excl.or(keys.mask([]string{slotKey(k)}))
+				}
+				lis, medias, slots = append(lis, li), append(medias, m), append(slots, k)
+				items = append(items, it)
+			}
 		}
 		picked, _ := fitPod(items, br.Duration.Milliseconds(), br.PodSize, *used)
 		for _, p := range picked {
@@ -533,7 +587,7 @@ func (a *AdServer) fillLineItems(d *Decision, br *BreakRequest, keys exclKeys, u
 			used.n++
 			used.excl = used.excl.or(items[p].excl)
 			d.Ads = append(d.Ads, PlacedAd{
-				Source: kind, LineItem: li, PriceMicros: li.CPMMicros, Duration: m.Duration,
+				Source: kind, Slot: slots[p], LineItem: li, PriceMicros: li.CPMMicros, Duration: m.Duration,
 				CreativeID: li.CreativeID, CampaignID: li.ID, Title: li.Name, Advertiser: li.Advertiser,
 				ADomain: li.ADomain, Categories: li.Categories, Click: li.ClickURL, Media: m,
 			})
@@ -541,11 +595,15 @@ func (a *AdServer) fillLineItems(d *Decision, br *BreakRequest, keys exclKeys, u
 	}
 }
 
-// sequence orders the pod — auction ads by price, the first position being the most valuable,
-// then direct, then house — and gives each ad its sequence number and serving id.
+// sequence orders the pod — in a structured pod by slot; in a dynamic one auction ads by
+// price, the first position being the most valuable, then direct, then house — and gives
+// each ad its sequence number (consecutive: an empty slot leaves no gap) and serving id.
 func (a *AdServer) sequence(d *Decision) {
 	rank := map[string]int{SourceAuction: 0, SourceDirect: 1, SourceHouse: 2}
 	slices.SortStableFunc(d.Ads, func(x, y PlacedAd) int {
+		if x.Slot != y.Slot {
+			return x.Slot - y.Slot
+		}
 		if rank[x.Source] != rank[y.Source] {
 			return rank[x.Source] - rank[y.Source]
 		}

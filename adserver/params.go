@@ -38,15 +38,19 @@ type BreakRequest struct {
 	MaxAd    time.Duration // longest ad accepted (0: the break)
 	// RequiredDurations, when set, are the only ad lengths accepted (whole seconds).
 	RequiredDurations []int
-	PodSize           int // most ads
-	Position          Position
-	Viewer            string
-	Content           string
-	Session           string
-	IP                string
-	UA                string
-	IFA               string
-	LMT               bool
+	// Slots, when set, make the break a structured pod: one ad at most per slot, in slot
+	// order, each at most the slot's length (whole seconds). The auction sends one
+	// impression per slot (OpenRTB 2.6 slotinpod) and a bid fills only the slot it was for.
+	Slots    []time.Duration
+	PodSize  int // most ads
+	Position Position
+	Viewer   string
+	Content  string
+	Session  string
+	IP       string
+	UA       string
+	IFA      string
+	LMT      bool
 	// ServerSideTracking: the stitcher fires the tracking URLs server-side and wants only the
 	// adserver's beacons in the VAST; the adserver fires third-party trackers itself when
 	// they land.
@@ -82,9 +86,11 @@ type Args interface {
 // ParseBreak reads the parameters of GET /vast into a BreakRequest, checking each against
 // the limits of cfg. The error names the parameter and what is wrong with it.
 //
-//	dur      break length in seconds (required; decimals allowed)
+//	dur      break length in seconds (required unless slots is given; decimals allowed)
 //	min,max  bounds of one ad's length in seconds
 //	durs     accepted ad lengths in whole seconds, comma-separated (instead of min/max)
+//	slots    a structured pod: each slot's length in whole seconds, comma-separated, in
+//	         order (at most ps or --max-pod-ads slots; dur, when given, at least their sum)
 //	ps       most ads in the pod
 //	pos      pre, mid or post (default mid)
 //	uid, content, session, break  ids (tokens of at most 128 printable characters)
@@ -95,11 +101,21 @@ type Args interface {
 func ParseBreak(q Args, cfg *Config) (*BreakRequest, error) {
 	br := &BreakRequest{Position: PositionMid}
 	var err error
-	if !q.Has("dur") {
+	if br.Slots, err = parseSlots(q, cfg); err != nil {
+		return nil, err
+	}
+	if !q.Has("dur") && len(br.Slots) == 0 {
 		return nil, badParam("dur", "required: the break length in seconds")
 	}
 	if br.Duration, err = seconds(q, "dur"); err != nil {
 		return nil, err
+	}
+	var slotsTotal time.Duration
+	for _, d := range br.Slots {
+		slotsTotal += d
+	}
+	if !q.Has("dur") {
+		br.Duration = slotsTotal
 	}
 	if br.Duration <= 0 || br.Duration > cfg.MaxBreak {
 		return nil, badParam("dur", "%s is outside (0, %s]", br.Duration, cfg.MaxBreak)
@@ -138,6 +154,20 @@ func ParseBreak(q Args, cfg *Config) (*BreakRequest, error) {
 			return nil, badParam("ps", "%q: want 1..%d", v, cfg.MaxPodAds)
 		}
 		br.PodSize = n
+	}
+	if len(br.Slots) > 0 {
+		if len(br.Slots) > br.PodSize {
+			return nil, badParam("slots", "%d slots, more than ps %d", len(br.Slots), br.PodSize)
+		}
+		if slotsTotal > br.Duration {
+			return nil, badParam("slots", "the slots last %s, longer than dur %s", slotsTotal, br.Duration)
+		}
+		for i, d := range br.Slots {
+			if !slotAccepts(br, d) {
+				return nil, badParam("slots", "slot %d (%s) accepts no ad length allowed by min/durs", i+1, d)
+			}
+		}
+		br.PodSize = len(br.Slots)
 	}
 	switch v := string(q.Peek("pos")); v {
 	case "", "mid":
@@ -196,6 +226,39 @@ func ParseBreak(q Args, cfg *Config) (*BreakRequest, error) {
 		br.GDPR = &g
 	}
 	return br, nil
+}
+
+// parseSlots reads the slots parameter: whole seconds, comma-separated.
+func parseSlots(q Args, cfg *Config) ([]time.Duration, error) {
+	v := q.Peek("slots")
+	if len(v) == 0 {
+		return nil, nil
+	}
+	var out []time.Duration
+	for _, s := range strings.Split(string(v), ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 || time.Duration(n)*time.Second > cfg.MaxBreak {
+			return nil, badParam("slots", "%q: want each slot's length in whole seconds, comma-separated", s)
+		}
+		if len(out) == cfg.MaxPodAds {
+			return nil, badParam("slots", "at most %d slots", cfg.MaxPodAds)
+		}
+		out = append(out, time.Duration(n)*time.Second)
+	}
+	return out, nil
+}
+
+// slotAccepts reports whether some ad length the break allows fits a slot of length d.
+func slotAccepts(br *BreakRequest, d time.Duration) bool {
+	if len(br.RequiredDurations) > 0 {
+		for _, s := range br.RequiredDurations {
+			if time.Duration(s)*time.Second <= d {
+				return true
+			}
+		}
+		return false
+	}
+	return br.MinAd <= d
 }
 
 func seconds(q Args, name string) (time.Duration, error) {

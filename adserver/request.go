@@ -27,6 +27,12 @@ func (a *AdServer) buildRequest(br *BreakRequest, id string, tmax time.Duration,
 	if r.Pod.MaxAd == 0 {
 		r.Pod.MaxAd = br.Duration
 	}
+	if len(br.Slots) > 0 {
+		r.Pod.Slots = r.Pod.Slots[:0]
+		for _, d := range br.Slots {
+			r.Pod.Slots = append(r.Pod.Slots, auction.Slot{Duration: d, FloorCPM: a.slotFloorCPM(d)})
+		}
+	}
 	switch br.Position {
 	case PositionPre:
 		r.Pod.Seq, r.Pod.StartDelay = 1, 0
@@ -40,6 +46,13 @@ func (a *AdServer) buildRequest(br *BreakRequest, id string, tmax time.Duration,
 	r.User = auction.User{ID: br.Viewer, Consent: br.Consent}
 	r.Regs = auction.Regs{COPPA: br.COPPA, GDPR: br.GDPR, USPrivacy: br.USPrivacy}
 	return r
+}
+
+// slotFloorCPM is the floor of a structured pod's slot of length d: the slot's time is sold
+// whole, so its floor is the per-second floor for all of it, at least the flat floor —
+// whatever the length of the ad that fills it.
+func (a *AdServer) slotFloorCPM(d time.Duration) float64 {
+	return max(a.cfg.FloorCPM, a.cfg.MinCPMPerSec*d.Seconds())
 }
 
 // deviceType guesses the AdCOM device type from a user agent: 3 connected TV for smart TV

@@ -29,6 +29,9 @@ type Bid struct {
 	LURL string
 	// SlotInPod echoes the slot the bid asked for (0 any).
 	SlotInPod int
+	// Slot is the 1-based slot of a structured pod the bid is for (its impression); 0 for a
+	// dynamic pod.
+	Slot int
 }
 
 // Loss reasons (OpenRTB 2.6, section 5.25) sent in ${AUCTION_LOSS} of loss notices.

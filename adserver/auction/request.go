@@ -45,6 +45,46 @@ type Pod struct {
 	W, H              int     // the largest rendition of the content
 	MIMEs             []string
 	Protocols         []int
+	// Slots, when set, make the pod structured (OpenRTB 2.6): one impression per slot, ids
+	// "1".."n" in slot order, sharing podid and podseq, each with its slotinpod (1 the first,
+	// -1 the last, 0 one in the middle), its own length and floor. Duration and MaxAds then
+	// only bound the whole break; poddur and maxseq are not sent.
+	Slots []Slot
+}
+
+// Slot is one position of a structured pod.
+type Slot struct {
+	// Duration is the slot's length: its ad may be at most this long (maxduration).
+	Duration time.Duration
+	// FloorCPM is the slot's bidfloor.
+	FloorCPM float64
+}
+
+// SlotInPod returns the OpenRTB slotinpod of slot i (0-based) of n: 1 the first, -1 the last,
+// 0 any other (a middle slot; 2.6 has no value for "neither first nor last"). A pod of one
+// slot is its first.
+func SlotInPod(i, n int) int {
+	switch {
+	case i == 0:
+		return 1
+	case i == n-1:
+		return -1
+	}
+	return 0
+}
+
+// Imps returns the number of impressions the request carries: one per slot of a structured
+// pod, else one.
+func (r *Request) Imps() int { return max(1, len(r.Pod.Slots)) }
+
+// SlotOf returns the 1-based slot an impression id names ("1".."n" for a structured pod, "1"
+// for a dynamic one), or 0 when the request has no such impression.
+func (r *Request) SlotOf(impID string) int {
+	n, err := strconv.Atoi(impID)
+	if err != nil || n < 1 || n > r.Imps() || strconv.Itoa(n) != impID {
+		return 0
+	}
+	return n
 }
 
 // Deal is a private marketplace deal offered in the impression's pmp.
@@ -111,36 +151,9 @@ func (r *Request) AppendJSON(dst []byte) []byte {
 	w.open("")
 	w.str("id", r.ID)
 	w.openArr("imp")
-	w.open("")
-	w.str("id", "1")
-	r.appendVideo(&w)
-	if r.Pod.FloorCPM > 0 {
-		w.float("bidfloor", r.Pod.FloorCPM)
-		w.str("bidfloorcur", r.Currency)
+	for k := 0; k < r.Imps(); k++ {
+		r.appendImp(&w, k)
 	}
-	if len(r.Deals) > 0 {
-		w.open("pmp")
-		w.int("private_auction", 0)
-		w.openArr("deals")
-		for i := range r.Deals {
-			d := &r.Deals[i]
-			w.open("")
-			w.str("id", d.ID)
-			if d.FloorCPM > 0 {
-				w.float("bidfloor", d.FloorCPM)
-				w.str("bidfloorcur", r.Currency)
-			}
-			w.intOpt("at", int64(d.AT))
-			if len(d.Seats) > 0 {
-				w.strs("wseat", d.Seats)
-			}
-			w.close()
-		}
-		w.closeArr()
-		w.close()
-	}
-	w.int("secure", 1)
-	w.close()
 	w.closeArr()
 	r.appendSupply(&w)
 	r.appendDevice(&w)
@@ -190,7 +203,46 @@ func (r *Request) AppendJSON(dst []byte) []byte {
 	return w.b
 }
 
-func (r *Request) appendVideo(w *jw) {
+// appendImp writes impression k (0-based): the dynamic pod, or slot k of a structured one.
+func (r *Request) appendImp(w *jw, k int) {
+	w.open("")
+	w.key("id")
+	w.b = append(strconv.AppendInt(append(w.b, '"'), int64(k+1), 10), '"')
+	r.appendVideo(w, k)
+	floor := r.Pod.FloorCPM
+	if len(r.Pod.Slots) > 0 {
+		floor = r.Pod.Slots[k].FloorCPM
+	}
+	if floor > 0 {
+		w.float("bidfloor", floor)
+		w.str("bidfloorcur", r.Currency)
+	}
+	if len(r.Deals) > 0 {
+		w.open("pmp")
+		w.int("private_auction", 0)
+		w.openArr("deals")
+		for i := range r.Deals {
+			d := &r.Deals[i]
+			w.open("")
+			w.str("id", d.ID)
+			if d.FloorCPM > 0 {
+				w.float("bidfloor", d.FloorCPM)
+				w.str("bidfloorcur", r.Currency)
+			}
+			w.intOpt("at", int64(d.AT))
+			if len(d.Seats) > 0 {
+				w.strs("wseat", d.Seats)
+			}
+			w.close()
+		}
+		w.closeArr()
+		w.close()
+	}
+	w.int("secure", 1)
+	w.close()
+}
+
+func (r *Request) appendVideo(w *jw, k int) {
 	p := &r.Pod
 	w.open("video")
 	mimes := p.MIMEs
@@ -198,11 +250,35 @@ func (r *Request) appendVideo(w *jw) {
 		mimes = []string{"video/mp4", "application/x-mpegURL"}
 	}
 	w.strs("mimes", mimes)
-	if len(p.RequiredDurations) > 0 {
+	structured := len(p.Slots) > 0
+	maxAd := p.MaxAd
+	if structured {
+		maxAd = min(maxAd, p.Slots[k].Duration)
+		if maxAd <= 0 {
+			maxAd = p.Slots[k].Duration
+		}
+	}
+	switch {
+	case len(p.RequiredDurations) > 0 && structured:
+		// The accepted lengths that fit this slot (the adserver checks every slot has one).
+		w.key("rqddurs")
+		w.b = append(w.b, '[')
+		n := 0
+		for _, d := range p.RequiredDurations {
+			if time.Duration(d)*time.Second <= maxAd {
+				if n > 0 {
+					w.b = append(w.b, ',')
+				}
+				w.b = strconv.AppendInt(w.b, int64(d), 10)
+				n++
+			}
+		}
+		w.b = append(w.b, ']')
+	case len(p.RequiredDurations) > 0:
 		w.ints("rqddurs", p.RequiredDurations)
-	} else {
+	default:
 		w.intOpt("minduration", ceilSeconds(p.MinAd))
-		w.intOpt("maxduration", int64(p.MaxAd/time.Second))
+		w.intOpt("maxduration", int64(maxAd/time.Second))
 	}
 	prot := p.Protocols
 	if len(prot) == 0 {
@@ -217,8 +293,12 @@ func (r *Request) appendVideo(w *jw) {
 	w.int("skip", 0)
 	w.str("podid", p.ID)
 	w.int("podseq", int64(p.Seq))
-	w.int("poddur", int64(p.Duration/time.Second))
-	w.intOpt("maxseq", int64(p.MaxAds))
+	if structured {
+		w.int("slotinpod", int64(SlotInPod(k, len(p.Slots))))
+	} else {
+		w.int("poddur", int64(p.Duration/time.Second))
+		w.intOpt("maxseq", int64(p.MaxAds))
+	}
 	if p.MinCPMPerSec > 0 {
 		w.float("mincpmpersec", p.MinCPMPerSec)
 	}

@@ -44,7 +44,10 @@ func ParseResponse(bidder string, body []byte, req *Request, bids []Bid, rejecte
 				Bidder: bidder, Seat: sb.Seat, ResponseID: resp.ID, ID: ob.ID, ImpID: ob.ImpID,
 				AdID: ob.AdID, CreativeID: ob.CrID, CampaignID: ob.CID, DealID: ob.DealID,
 				ADomain: ob.ADomain, Cat: ob.Cat, Adm: ob.AdM, NURL: ob.NURL, BURL: ob.BURL, LURL: ob.LURL,
-				SlotInPod: int(ob.SlotInPod),
+				SlotInPod: int(ob.SlotInPod), Slot: req.SlotOf(ob.ImpID),
+			}
+			if len(req.Pod.Slots) == 0 {
+				b.Slot = 0
 			}
 			if ob.Dur > 0 && ob.Dur < 24*3600 {
 				b.Duration = time.Duration(ob.Dur) * time.Second
@@ -67,7 +70,7 @@ func validate(b *openrtb2.Bid, req *Request, cur string) (int, string) {
 	switch {
 	case b.ID == "":
 		return LossInvalidResponse, "bid without id"
-	case b.ImpID != "1":
+	case req.SlotOf(b.ImpID) == 0:
 		return LossInvalidResponse, fmt.Sprintf("impid %q is not an impression of the request", b.ImpID)
 	case cur != req.Currency:
 		return LossInvalidResponse, fmt.Sprintf("currency %s, the auction is in %s", cur, req.Currency)

@@ -46,6 +46,8 @@ type Offer struct {
 	Adm string
 	// NURLServesAdm leaves adm out: the win notice answers with the markup.
 	NURLServesAdm bool
+	// ImpID is the impression bid on (a slot of a structured pod); default the first.
+	ImpID string
 }
 
 // Config says how a test bidder behaves.
@@ -251,8 +253,12 @@ func (b *Bidder) response(req *openrtb2.BidRequest, offers []Offer) []byte {
 		notice := func(kind, extra string) string {
 			return b.Base + "/notice/" + kind + "?bid=" + url.QueryEscape(id) + "&crid=" + url.QueryEscape(o.CrID) + extra
 		}
+		imp := o.ImpID
+		if imp == "" {
+			imp = req.Imp[0].ID
+		}
 		bd := bid{
-			ID: id, ImpID: req.Imp[0].ID, Price: o.PriceCPM, CID: cid, CrID: o.CrID, Cat: o.Cat, DealID: o.DealID, MType: 2,
+			ID: id, ImpID: imp, Price: o.PriceCPM, CID: cid, CrID: o.CrID, Cat: o.Cat, DealID: o.DealID, MType: 2,
 			NURL: notice("win", "&price=${AUCTION_PRICE}&auction=${AUCTION_ID}"),
 			BURL: notice("bill", "&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}"),
 			LURL: notice("loss", "&reason=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}"),
