@@ -34,6 +34,7 @@ $(NODE_MODULES): package.json package-lock.json
 
 web: $(NODE_MODULES)
 	npm run --silent build:dashboard
+	npm run --silent build:player
 
 build: web
 	$(GO) build -o $(BIN) ./cmd/cuepoint

@@ -1,0 +1,187 @@
+// Browser test of the web player, run by cmd/cuepoint's TestPlayerInBrowser (go test) against
+// `cuepoint dev`: opens the player in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core) on a VOD source with a preroll and a midroll, muted with autoplay, plays
+// through both breaks and checks that
+//   - the page logged no console error, threw nothing, no request failed and no response was
+//     an HTTP error;
+//   - the session's tracking JSON has the breaks (the first at 0: the preroll);
+//   - the "Ad n of m" indicator showed during each break, with a countdown that moved;
+//   - video time advanced across each break (before it, after it; never backwards);
+//   - the QoE and recs reports reached the collector and none was rejected.
+// It saves a screenshot during the midroll and prints a JSON report (the session, the breaks,
+// what the player reported) for the Go test, which then looks for the rows in ClickHouse.
+// Exit status 1 on any failure.
+//
+//   node web/player/test/browser.mjs --url URL --screenshot FILE.png [--breaks 2] [--rate 1] [--timeout 150]
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+for (const need of ['url', 'screenshot']) {
+  if (!args[need]) {
+    console.error(`browser.mjs: --${need} is required`);
+    process.exit(2);
+  }
+}
+const wantBreaks = Number(args.breaks || 2);
+const rate = Number(args.rate || 1);
+const timeoutMs = Number(args.timeout || 150) * 1000;
+const executablePath = process.env.CUEPOINT_CHROMIUM || '/usr/bin/chromium';
+
+const failures = [];
+const fail = (msg) => failures.push(msg);
+const report = { url: args.url, screenshot: args.screenshot, console: [], breaks: [] };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const userDataDir = await mkdtemp(join(tmpdir(), 'cuepoint-player-chromium-'));
+let context;
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 1100 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('console', (m) => {
+    report.console.push(`${m.type()}: ${m.text()}`);
+    if (m.type() === 'error') fail(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText || '';
+    // hls.js aborts loads it no longer needs (a rendition switch, a destroyed session).
+    if (why.includes('ERR_ABORTED')) return;
+    fail(`request failed: ${r.url()} ${why}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) fail(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+  });
+
+  await page.goto(args.url, { waitUntil: 'load', timeout: 30_000 });
+  await page.waitForFunction(() => window.cuepoint && window.cuepoint.state.session, null, { timeout: 30_000 });
+  report.session = await page.evaluate(() => {
+    const s = window.cuepoint.state.session;
+    return { source: s.source, content: s.content, session: s.session, qoeSession: s.qoeSession, requestId: s.requestId, trackingUrl: s.trackingUrl, manifestUrl: s.manifestUrl, mode: s.mode, uid: window.cuepoint.state.uid };
+  });
+  if (!report.session.trackingUrl) fail('the session has no tracking URL: SSAI sessions (POST /v1/sessions) are not available');
+  await page.waitForFunction(() => window.cuepoint.video.currentTime > 0, null, { timeout: 30_000 });
+  if (rate !== 1) await page.evaluate((r) => (window.cuepoint.video.playbackRate = r), rate);
+
+  // Sample playback until the last wanted break has ended and a few seconds played after it.
+  const samples = [];
+  let shot = false;
+  const began = Date.now();
+  let avails = [];
+  for (;;) {
+    const s = await page.evaluate(() => ({
+      t: window.cuepoint.video.currentTime,
+      paused: window.cuepoint.video.paused,
+      ad: document.body.dataset.ad || '',
+      label: document.getElementById('ad').hidden ? '' : document.getElementById('ad').innerText,
+      avails: window.cuepoint.avails().map((a) => ({ id: a.id, startTime: a.startTime, duration: a.duration, ads: (a.ads || []).length })),
+      state: document.body.dataset.state,
+    }));
+    avails = s.avails;
+    samples.push({ t: s.t, ad: s.ad, label: s.label });
+    if (s.state === 'error') {
+      fail(`the player reports an error: ${await page.textContent('#message')}`);
+      break;
+    }
+    const last = avails[wantBreaks - 1];
+    // The screenshot: the midroll's indicator over the video, the recommendations beneath.
+    if (!shot && last && s.ad && s.ad !== 'slate' && s.t >= last.startTime) {
+      await page.screenshot({ path: args.screenshot, fullPage: true });
+      shot = true;
+    }
+    if (last && s.t >= last.startTime + last.duration + 2) break;
+    if (Date.now() - began > timeoutMs) {
+      fail(`playback did not get past break ${wantBreaks} within ${timeoutMs / 1000} s: at ${s.t.toFixed(1)} s, breaks ${JSON.stringify(avails)}`);
+      break;
+    }
+    await sleep(250);
+  }
+  report.samples = samples.length;
+  report.finalTime = samples.length ? samples[samples.length - 1].t : 0;
+  report.avails = avails;
+
+  // The breaks: the first is the preroll; the indicator showed in each; time went on across each.
+  if (avails.length < wantBreaks) fail(`tracking JSON has ${avails.length} breaks, want at least ${wantBreaks}`);
+  else if (avails[0].startTime > 0.5) fail(`the first break starts at ${avails[0].startTime} s: no preroll`);
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i].t < samples[i - 1].t - 0.5) fail(`video time went back from ${samples[i - 1].t} to ${samples[i].t}`);
+  }
+  const seen = await page.evaluate(() => window.cuepoint.state.adsSeen);
+  for (const a of avails.slice(0, wantBreaks)) {
+    const b = { id: a.id, startTime: a.startTime, duration: a.duration, ads: a.ads, shown: seen[a.id] || null };
+    report.breaks.push(b);
+    if (a.ads < 1) fail(`break ${a.id} has no ads`);
+    if (!b.shown || b.shown.ads.length === 0) fail(`break ${a.id}: the "Ad n of m" indicator never showed`);
+    else if (b.shown.countdowns.length < 2) fail(`break ${a.id}: the countdown never moved (${b.shown.countdowns})`);
+    const end = a.startTime + a.duration;
+    const before = samples.some((s) => s.t <= a.startTime + 1);
+    const after = samples.some((s) => s.t >= end + 1);
+    if (!before || !after) fail(`break ${a.id} [${a.startTime}, ${end}): video time did not advance across it (sampled ${before ? '' : 'nothing before, '}${after ? '' : 'nothing after'})`);
+  }
+  const labels = [...new Set(samples.map((s) => s.label).filter(Boolean).map((l) => l.replace(/\s+\d+:\d\d$/, '')))];
+  report.labels = labels;
+  if (!labels.some((l) => /Ad \d+ of \d+/.test(l))) fail(`the ad indicator never read "Ad n of m": ${JSON.stringify(labels)}`);
+  if (!shot) await page.screenshot({ path: args.screenshot, fullPage: true });
+  report.recs = await page.evaluate(() => document.querySelectorAll('#recs-row .card').length);
+  if (report.recs === 0) fail('no recommendations drawn');
+
+  // Pick a recommendation: the click is reported now, the play once the title plays.
+  if (report.recs > 0) {
+    report.picked = await page.evaluate(() => document.querySelector('#recs-row .card').dataset.item);
+    await page.click('#recs-row .card');
+    await page.waitForFunction(
+      (item) => window.cuepoint.state.session && window.cuepoint.state.session.content === item && document.body.dataset.state === 'playing',
+      report.picked,
+      { timeout: 30_000 },
+    );
+    report.pickedSession = await page.evaluate(() => window.cuepoint.state.session.qoeSession);
+  }
+
+  // The last reports, final QoE included, as the page leaving would send them.
+  await page.evaluate(() => window.cuepoint.flush(true));
+  const deadline = Date.now() + 15_000;
+  let stats;
+  for (;;) {
+    stats = await page.evaluate(async () => {
+      await window.cuepoint.flush(false);
+      return window.cuepoint.reporter();
+    });
+    if (stats.accepted > 0 && stats.queued <= stats.accepted + stats.duplicates + stats.rejected.length) break;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  report.reports = stats;
+  if (!stats.accepted) fail(`no event reached the collector: ${JSON.stringify(stats)}`);
+  for (const r of stats.rejected) fail(`the collector rejected: ${r}`);
+  report.beacons = await page.evaluate(() => window.cuepoint.beacons().length);
+} catch (err) {
+  fail(`browser: ${err.stack || err}`);
+} finally {
+  if (context) await context.close();
+  await rm(userDataDir, { recursive: true, force: true });
+}
+
+report.failures = failures;
+console.log(JSON.stringify(report, null, 2));
+process.exit(failures.length ? 1 : 0);
