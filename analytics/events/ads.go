@@ -83,12 +83,20 @@ const (
 	TrackComplete      TrackingKind = "complete"
 	TrackClick         TrackingKind = "click"
 	TrackError         TrackingKind = "error"
+	// The viewer's interactions with a playing ad (VAST 4 player operation events).
+	TrackPause  TrackingKind = "pause"
+	TrackResume TrackingKind = "resume"
+	TrackSkip   TrackingKind = "skip"
+	TrackMute   TrackingKind = "mute"
+	TrackUnmute TrackingKind = "unmute"
 )
 
-// TrackingKinds lists every TrackingKind in playback order.
+// TrackingKinds lists every TrackingKind: the progress events in playback order, click and
+// error, then the viewer's interactions.
 var TrackingKinds = []TrackingKind{
 	TrackImpression, TrackStart, TrackFirstQuartile, TrackMidpoint, TrackThirdQuartile,
 	TrackComplete, TrackClick, TrackError,
+	TrackPause, TrackResume, TrackSkip, TrackMute, TrackUnmute,
 }
 
 // Beacon sources.
@@ -114,6 +122,14 @@ type AdTracking struct {
 	VASTError int `json:"vast_error,omitempty"`
 	// Source is SourceServer or SourceClient.
 	Source string `json:"source,omitempty"`
+	// Viewer is the viewer id the ad played to (optional).
+	Viewer string `json:"viewer,omitempty"`
+	// PriceMicros is the ad's clearing price in micros of Currency per thousand impressions
+	// (CPM), 0 when unknown. The adserver puts it on every beacon of the ad; revenue counts it
+	// on impressions only: one impression earns PriceMicros/1000 micros.
+	PriceMicros int64 `json:"price_micros,omitempty"`
+	// Currency is the ISO 4217 code of PriceMicros; empty means USD.
+	Currency string `json:"currency,omitempty"`
 }
 
 // Family implements Event.
@@ -137,6 +153,9 @@ func (e *AdTracking) Append(dst []byte) ([]byte, error) {
 	w.intOpt("position", int64(e.Position))
 	w.intOpt("vast_error", int64(e.VASTError))
 	w.strOpt("source", e.Source)
+	w.strOpt("viewer", e.Viewer)
+	w.intOpt("price_micros", e.PriceMicros)
+	w.strOpt("currency", e.Currency)
 	return w.end(), nil
 }
 
@@ -159,6 +178,9 @@ func (e *AdTracking) Validate() error {
 		c.fail("vast_error", "only an error event has a VAST error code")
 	}
 	c.oneOf("source", e.Source, false, SourceServer, SourceClient)
+	c.token("viewer", e.Viewer, false)
+	c.rangeInt("price_micros", e.PriceMicros, 0, MaxMicros)
+	c.currency("currency", e.Currency)
 	return c.err
 }
 
@@ -218,7 +240,7 @@ func (e *AdDecision) field(r *reader, key []byte) uint64 {
 }
 
 var adTrackingNames = withHeader("session", "break", "ad", "creative", "campaign", "position",
-	"vast_error", "source")
+	"vast_error", "source", "viewer", "price_micros", "currency")
 
 func (*AdTracking) names() []string { return adTrackingNames }
 
@@ -251,6 +273,15 @@ func (e *AdTracking) field(r *reader, key []byte) uint64 {
 	case "source":
 		e.Source = r.str()
 		return own(7)
+	case "viewer":
+		e.Viewer = r.str()
+		return own(8)
+	case "price_micros":
+		e.PriceMicros = r.int()
+		return own(9)
+	case "currency":
+		e.Currency = r.str()
+		return own(10)
 	}
 	return e.Header.field(r, key)
 }

@@ -84,6 +84,9 @@ func Decode(f Family, data []byte) (Event, error) {
 	}
 	h := ev.EventHeader()
 	h.Time = h.Time.UTC()
+	if !h.Received.IsZero() {
+		h.Received = h.Received.UTC()
+	}
 	if err := ev.Validate(); err != nil {
 		return fail(typ, ReasonInvalid, err)
 	}
@@ -116,8 +119,11 @@ func newEvent(f Family, typ string) (decodable, Reason) {
 			return new(AdTracking), ""
 		}
 	case FamilyPlayback:
-		if typ == TypeQoE {
+		switch typ {
+		case TypeQoE:
 			return new(QoE), ""
+		case TypeSessionStart:
+			return new(SessionStart), ""
 		}
 	case FamilyRecs:
 		switch typ {

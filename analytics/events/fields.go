@@ -9,13 +9,14 @@ const (
 	bitService
 	bitRequestID
 	bitType
+	bitReceived
 	bitOwn
 )
 
 // own returns the bit of a type's i-th own field.
 func own(i uint) uint64 { return bitOwn << i }
 
-var headerNames = []string{"v", "type", "id", "time", "service", "request_id"}
+var headerNames = []string{"v", "type", "id", "time", "service", "request_id", "received"}
 
 func withHeader(names ...string) []string {
 	return append(append([]string(nil), headerNames...), names...)
@@ -39,6 +40,9 @@ func (h *Header) field(r *reader, key []byte) uint64 {
 	case "request_id":
 		h.RequestID = r.str()
 		return bitRequestID
+	case "received":
+		h.Received = r.time()
+		return bitReceived
 	}
 	return 0
 }

@@ -22,6 +22,12 @@ type Header struct {
 	// RequestID is the trace id shared by every service taking part in one viewer action: the
 	// ssai request that asked the adserver, the auction it ran and the bid requests it sent.
 	RequestID string `json:"request_id,omitempty"`
+	// Received is when the first Cuepoint server accepted the event, in UTC with millisecond
+	// precision. The collector stamps it on every event it accepts from a client, replacing
+	// whatever the client sent, so it is the server's clock where Time is the client's. Events
+	// a service emits itself leave it zero: they happen on a Cuepoint server, so they were
+	// received at Time, and the sink stores Time in the received column for them.
+	Received time.Time `json:"received,omitzero"`
 }
 
 // NewHeader returns a header for an event happening now: current version, a new id, the current
@@ -33,6 +39,18 @@ func NewHeader(service, requestID string) Header {
 // Now returns the current time as events carry it: UTC, millisecond precision.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
+// SetReceived stamps when a Cuepoint server accepted the event (the collector calls it).
+func (h *Header) SetReceived(t time.Time) { h.Received = t.UTC().Truncate(time.Millisecond) }
+
+// ReceivedOrTime returns Received, or Time when the event was emitted by a server (Received
+// zero): what the raw tables' received column holds.
+func (h *Header) ReceivedOrTime() time.Time {
+	if h.Received.IsZero() {
+		return h.Time
+	}
+	return h.Received
+}
+
 // EventHeader returns the common fields; every event type has it through embedding.
 func (h *Header) EventHeader() *Header { return h }
 
@@ -41,6 +59,9 @@ func (h *Header) validate(c *checker) {
 	c.time("time", h.Time)
 	c.token("service", h.Service, true)
 	c.token("request_id", h.RequestID, false)
+	if !h.Received.IsZero() {
+		c.time("received", h.Received)
+	}
 }
 
 // Typed is implemented by every event type of this package, and so by every Event that Decode

@@ -42,6 +42,10 @@ func (w *jsonw) begin(typ string, h *Header) {
 	w.b = appendTime(w.b, h.Time)
 	w.str("service", h.Service)
 	w.strOpt("request_id", h.RequestID)
+	if !h.Received.IsZero() {
+		w.key("received")
+		w.b = appendTime(w.b, h.Received)
+	}
 }
 
 func (w *jsonw) end() []byte { return append(w.b, '}') }

@@ -27,6 +27,7 @@ func ClickHouse(database string) []migrate.Migration {
 		{Version: 1, Name: "raw event tables", Up: in(database, rawTables)},
 		{Version: 2, Name: "minute and hour rollups", Up: in(database, rollupStmts)},
 		{Version: 3, Name: "sink batch ledger", Up: in(database, []string{ledgerTable})},
+		{Version: 4, Name: "received time, ad price and viewer, session starts", UpFunc: func(v migrate.ServerVersion) []string { return in(database, eventAdditions(v)) }},
 	}
 }
 

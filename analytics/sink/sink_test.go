@@ -40,7 +40,10 @@ func TestEveryFamilyExactlyOnce(t *testing.T) {
 		{"SELECT countMerge(requests) FROM %s.bids_1m"},
 		{"SELECT countMerge(requests) FROM %s.bids_1h"},
 		{"SELECT sum(notices) FROM %s.wins_1m"},
-		{"SELECT countMerge(reports) FROM %s.playback_1h"},
+		// Session starts share the playback table but are not QoE reports.
+		{"SELECT (SELECT countMerge(reports) FROM %[1]s.playback_1h) + (SELECT count() FROM %[1]s.playback WHERE type = 'session_start')"},
+		// Revenue: the rollup's impression prices are the raw table's.
+		{"SELECT toUInt64((SELECT sum(price_micros_sum) FROM %[1]s.ad_tracking_1h) - (SELECT sum(price_micros) FROM %[1]s.ads WHERE type = 'impression') + 3000)"},
 	} {
 		q := fmt.Sprintf(c.query, e.db)
 		var got uint64
@@ -97,7 +100,7 @@ func TestColumnsHoldTheFields(t *testing.T) {
 		ms != 891 || !tm.Equal(bid.Time.Truncate(time.Second)) || batchID == "" {
 		t.Errorf("bids row: %q %q %v %q %d %v %q", exchange, cur, prices, deals, ms, tm, batchID)
 	}
-	served := all[7].(*events.RecsServed)
+	served := pick[*events.RecsServed](all)
 	var listID string
 	var items []string
 	if err := e.conn.QueryRow(ctx, fmt.Sprintf("SELECT list_id, items FROM %s.recs WHERE id = ?", e.db), served.ID).Scan(&listID, &items); err != nil {
@@ -108,13 +111,50 @@ func TestColumnsHoldTheFields(t *testing.T) {
 	}
 	var vastErr uint16
 	var kind string
-	tr := all[5].(*events.AdTracking)
-	if err := e.conn.QueryRow(ctx, fmt.Sprintf("SELECT type, vast_error FROM %s.ads WHERE id = ?", e.db), tr.ID).Scan(&kind, &vastErr); err != nil {
+	tr := pick[*events.AdTracking](all)
+	var viewer, currency string
+	var price int64
+	var received time.Time
+	var receivedMS uint16
+	if err := e.conn.QueryRow(ctx, fmt.Sprintf("SELECT type, vast_error, viewer, price_micros, currency, received, received_ms FROM %s.ads WHERE id = ?", e.db), tr.ID).
+		Scan(&kind, &vastErr, &viewer, &price, &currency, &received, &receivedMS); err != nil {
 		t.Fatal(err)
 	}
-	if kind != "error" || vastErr != 402 {
-		t.Errorf("ads row: type %q vast_error %d", kind, vastErr)
+	if kind != "error" || vastErr != 402 || viewer != tr.Viewer || price != tr.PriceMicros || currency != tr.Currency ||
+		!received.Equal(tr.Received.Truncate(time.Second)) || int(receivedMS) != tr.Received.Nanosecond()/1e6 || tr.Received.Equal(tr.Time) {
+		t.Errorf("ads row: type %q vast_error %d viewer %q price %d %q received %v.%03d (event %v)", kind, vastErr, viewer, price, currency, received, receivedMS, tr.Received)
 	}
+	// A server's event has no received time: the column holds the event time.
+	if err := e.conn.QueryRow(ctx, fmt.Sprintf("SELECT received, received_ms FROM %s.bids WHERE id = ?", e.db), bid.ID).Scan(&received, &receivedMS); err != nil {
+		t.Fatal(err)
+	}
+	if !received.Equal(bid.Time.Truncate(time.Second)) || receivedMS != 891 {
+		t.Errorf("bids row: received %v.%03d, want the event time", received, receivedMS)
+	}
+	st := pick[*events.SessionStart](all)
+	var (
+		source, mode, stViewer, content string
+		preroll                         uint16
+		decision, latency               int64
+	)
+	if err := e.conn.QueryRow(ctx, fmt.Sprintf("SELECT type, source, mode, viewer, content_id, preroll_ads, decision_us, latency_us, request_id FROM %s.playback WHERE id = ?", e.db), st.ID).
+		Scan(&kind, &source, &mode, &stViewer, &content, &preroll, &decision, &latency, &listID); err != nil {
+		t.Fatal(err)
+	}
+	if kind != events.TypeSessionStart || source != st.Source || mode != st.Mode || stViewer != st.Viewer || content != st.ContentID ||
+		int(preroll) != st.PrerollAds || decision != st.DecisionUS || latency != st.LatencyUS || listID != st.RequestID {
+		t.Errorf("playback row: %q %q %q %q %q %d %d %d %q", kind, source, mode, stViewer, content, preroll, decision, latency, listID)
+	}
+}
+
+// pick returns the first event of type T.
+func pick[T events.Typed](all []events.Typed) T {
+	for _, ev := range all {
+		if v, ok := ev.(T); ok {
+			return v
+		}
+	}
+	panic(fmt.Sprintf("no %T", *new(T)))
 }
 
 // The sink's column list is the schema's: same names, same types.

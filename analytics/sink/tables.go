@@ -22,6 +22,7 @@ type table struct {
 var headerCols = []colSpec{
 	{"time", kDateTime}, {"time_ms", kUInt16}, {"id", kString}, {"version", kUInt8},
 	{"type", kString}, {"service", kString}, {"request_id", kString},
+	{"received", kDateTime}, {"received_ms", kUInt16},
 }
 
 var kafkaCols = []colSpec{{"kafka_partition", kInt32}, {"kafka_offset", kInt64}}
@@ -53,6 +54,9 @@ func (t *table) add(r *rows, ev events.Typed, partition int32, offset int64) {
 	w.str(ev.Type())
 	w.str(h.Service)
 	w.str(h.RequestID)
+	rcv := h.ReceivedOrTime()
+	w.dateTime(rcv.Unix())
+	w.u16(rcv.Nanosecond() / 1e6)
 	t.own(&w, ev)
 	w.i32(partition)
 	w.i64(offset)
@@ -116,7 +120,8 @@ var tables = map[events.Family]*table{
 		{"requested_ms", kInt64}, {"filled_ms", kInt64}, {"pod_size", kUInt16}, {"creatives", kStrings},
 		{"bidders", kUInt32}, {"bids", kUInt32}, {"auction_latency_us", kInt64}, {"latency_us", kInt64},
 		{"ad_id", kString}, {"creative", kString}, {"campaign", kString}, {"position", kUInt16},
-		{"vast_error", kUInt16}, {"source", kString},
+		{"vast_error", kUInt16}, {"source", kString}, {"viewer", kString}, {"price_micros", kInt64},
+		{"currency", kString},
 	}, func(w *rowWriter, ev events.Event) {
 		var d events.AdDecision
 		var t events.AdTracking
@@ -145,14 +150,27 @@ var tables = map[events.Family]*table{
 		w.u16(t.Position)
 		w.u16(t.VASTError)
 		w.str(t.Source)
+		w.str(t.Viewer)
+		w.i64(t.PriceMicros)
+		w.str(t.Currency)
 	}),
 
 	events.FamilyPlayback: newTable(events.FamilyPlayback, []colSpec{
 		{"session_id", kString}, {"content_id", kString}, {"device", kString}, {"startup_ms", kInt64},
 		{"watch_ms", kInt64}, {"rebuffers", kUInt32}, {"rebuffer_ms", kInt64}, {"bitrate_switches", kUInt32},
 		{"bitrate_kbps", kUInt32}, {"errors", kUInt32}, {"last_error", kString}, {"final", kUInt8},
+		{"source", kString}, {"viewer", kString}, {"mode", kString}, {"preroll_ads", kUInt16},
+		{"decision_us", kInt64}, {"latency_us", kInt64},
 	}, func(w *rowWriter, ev events.Event) {
-		e := ev.(*events.QoE)
+		var e events.QoE
+		var st events.SessionStart
+		switch v := ev.(type) {
+		case *events.QoE:
+			e = *v
+		case *events.SessionStart:
+			st = *v
+			e.SessionID, e.ContentID = v.SessionID, v.ContentID
+		}
 		w.str(e.SessionID)
 		w.str(e.ContentID)
 		w.str(e.Device)
@@ -165,6 +183,12 @@ var tables = map[events.Family]*table{
 		w.u32(e.Errors)
 		w.str(e.LastError)
 		w.flag(e.Final)
+		w.str(st.Source)
+		w.str(st.Viewer)
+		w.str(st.Mode)
+		w.u16(st.PrerollAds)
+		w.i64(st.DecisionUS)
+		w.i64(st.LatencyUS)
 	}),
 
 	events.FamilyRecs: newTable(events.FamilyRecs, []colSpec{

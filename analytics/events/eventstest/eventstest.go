@@ -84,12 +84,22 @@ func (g *Gen) Next(f events.Family) events.Typed {
 			Header: g.header("ssai"), Kind: k, SessionID: fmt.Sprintf("sess-%d", g.seq%1000), BreakID: "brk-1",
 			AdID: "ad-1", Creative: "cr-" + g.pick(campaigns), Campaign: g.pick(campaigns),
 			Position: 1 + g.r.IntN(4), Source: events.SourceServer,
+			Viewer: fmt.Sprintf("viewer-%d", g.seq%5000), PriceMicros: int64(2_000_000 + g.r.IntN(30_000_000)),
 		}
 		if k == events.TrackError {
 			t.VASTError = 402
 		}
 		return t
 	case events.FamilyPlayback:
+		if g.r.IntN(8) == 0 {
+			decision := int64(g.r.IntN(2) * (5_000 + g.r.IntN(40_000)))
+			return &events.SessionStart{
+				Header: g.header("ssai"), SessionID: fmt.Sprintf("sess-%d", g.seq%1000), Source: "demo",
+				ContentID: "vod-42", Viewer: fmt.Sprintf("viewer-%d", g.seq%5000), Mode: events.ModeStitched,
+				PrerollAds: int(min(decision, 1)) * (1 + g.r.IntN(3)), DecisionUS: decision,
+				LatencyUS: decision + int64(1_000+g.r.IntN(9_000)),
+			}
+		}
 		return &events.QoE{
 			Header: g.header("player"), SessionID: fmt.Sprintf("sess-%d", g.seq%1000), ContentID: "vod-42",
 			Device: g.pick(devices), StartupMS: int64(g.r.IntN(2) * (300 + g.r.IntN(900))),
@@ -135,6 +145,12 @@ func (g *Gen) bid() *events.BidRequest {
 	return b
 }
 
+// received returns h as the collector stamps it, 250 ms after the event time.
+func received(h events.Header, t time.Time) events.Header {
+	h.Received = t.Add(250 * time.Millisecond)
+	return h
+}
+
 // EveryType returns one event of every type, with every optional field set, at time t.
 func EveryType(t time.Time) []events.Typed {
 	t = t.UTC().Truncate(time.Millisecond)
@@ -162,11 +178,20 @@ func EveryType(t time.Time) []events.Typed {
 			PodSize: 4, Creatives: []string{"cr-1", "cr-2", "cr-3"}, Bidders: 3, Bids: 5, AuctionLatencyUS: 4_200, LatencyUS: 9_100,
 		},
 		&events.AdTracking{
-			Header: h("ssai"), Kind: events.TrackError, SessionID: "sess-1", BreakID: "brk-1", AdID: "ad-1", Creative: "cr-1",
+			Header: received(h("player"), t), Kind: events.TrackError, SessionID: "sess-1", BreakID: "brk-1", AdID: "ad-1", Creative: "cr-1",
 			Campaign: "cmp-1", Position: 2, VASTError: 402, Source: events.SourceClient,
+			Viewer: "viewer-1", PriceMicros: 12_500_000, Currency: "EUR",
+		},
+		&events.AdTracking{
+			Header: h("ssai"), Kind: events.TrackSkip, SessionID: "sess-1", BreakID: "brk-1", AdID: "ad-2", Creative: "cr-2",
+			Position: 1, Source: events.SourceServer, PriceMicros: 8_000_000,
+		},
+		&events.SessionStart{
+			Header: h("ssai"), SessionID: "sess-1", Source: "demo", ContentID: "vod-42", Viewer: "viewer-1",
+			Mode: events.ModeInterstitials, PrerollAds: 2, DecisionUS: 31_000, LatencyUS: 38_500,
 		},
 		&events.QoE{
-			Header: h("player"), SessionID: "sess-1", ContentID: "vod-42", Device: "ctv", StartupMS: 840, WatchMS: 10_000,
+			Header: received(h("player"), t), SessionID: "sess-1", ContentID: "vod-42", Device: "ctv", StartupMS: 840, WatchMS: 10_000,
 			Rebuffers: 1, RebufferMS: 350, BitrateSwitches: 2, BitrateKbps: 4_500, Errors: 1,
 			LastError: "MEDIA_ERR_DECODE: \"bad\" frame\n", Final: true,
 		},
