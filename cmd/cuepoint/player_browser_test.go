@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/internal/db"
+)
+
+// TestPlayerInBrowser is the web player's end-to-end test (docs/web-player.md): it starts
+// `cuepoint dev` on a cold root, as a user would, and drives Debian's Chromium with
+// playwright-core (web/player/test/browser.mjs) through the player on the demo VOD source:
+// muted autoplay through the preroll and the midroll, the "Ad n of m" indicator in both, video
+// time advancing across both, no page or console error, a recommendation picked. Then, on the
+// Go side, the ad impressions (AdTracking rows) of the session, its QoE reports and the recs
+// click and play are in ClickHouse. The screenshot is saved in the test's temp dir (kept with
+// CUEPOINT_ARTIFACTS=DIR) and its path logged.
+//
+// The first run packages the demo asset and conditions the demo ads (a few minutes on two
+// cores); their output is kept under .cuepoint/test-cache/player-dev and linked into the next
+// runs' cold roots, which then take about a minute.
+func TestPlayerInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole edge and a browser")
+	}
+	repo := playerRepoRoot(t)
+	node, chromium := needPlayerBrowser(t, repo)
+	dist := filepath.Join(t.TempDir(), "player")
+	buildPlayer(t, node, repo, dist)
+
+	root := t.TempDir()
+	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
+	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}
+	for _, rel := range cached {
+		if err := linkTree(filepath.Join(cache, rel), filepath.Join(root, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Logf("test cache %s not used: %v", rel, err)
+		}
+	}
+
+	off := freeOffset(t)
+	port := func(p int) string { return strconv.Itoa(p + off) }
+	base := func(p int) string { return "http://127.0.0.1:" + port(p) }
+	cmd := exec.Command(binary, "dev", "--root", root, "--port-offset", strconv.Itoa(off), "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "CUEPOINT_KAFKA_BROKERS=", "CUEPOINT_CLICKHOUSE_ADDR=", "CUEPOINT_CASSANDRA_HOSTS=",
+		"CUEPOINT_PLAYER_DIR="+dist)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+		if t.Failed() {
+			t.Logf("cuepoint dev output:\n%s", out.String())
+		}
+	}()
+
+	// Every service the player uses ready: the demo asset packaged, the stack up.
+	began := time.Now()
+	waitFor := func(what string, limit time.Duration, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(limit)
+		for !ok() {
+			select {
+			case err := <-exited:
+				t.Fatalf("cuepoint dev exited while waiting for %s: %v", what, err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within %s", what, limit)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	for _, p := range []int{landingPort, 8084, 8082, 8083, 8085, 8088, devSinkPort} {
+		waitFor(fmt.Sprintf(":%d ready", p), 6*time.Minute, func() bool { return httpStatus(base(p)+"/readyz") == 200 })
+	}
+	// The demo ads are conditioned by ffmpeg children of dev while the adserver is ready.
+	quiet := 0
+	waitFor("the demo ads conditioned", 6*time.Minute, func() bool {
+		if hasChild(cmd.Process.Pid, "ffmpeg") {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		return quiet >= 8
+	})
+	// A session of the demo source has its two breaks filled with ads.
+	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool { return demoSessionHasAds(base(8083)) })
+	t.Logf("dev ready with ads in %s", time.Since(began).Round(time.Second))
+	for _, rel := range cached {
+		if err := linkTree(filepath.Join(root, rel), filepath.Join(cache, rel)); err != nil && !errors.Is(err, fs.ErrExist) {
+			t.Logf("test cache %s not saved: %v", rel, err)
+		}
+	}
+
+	// The browser.
+	uid := "browser-" + strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
+	shotDir := t.TempDir()
+	if d := os.Getenv("CUEPOINT_ARTIFACTS"); d != "" {
+		shotDir = d
+	}
+	shot := filepath.Join(shotDir, "player.png")
+	pageURL := base(8084) + "/player/?" + url.Values{"source": {"demo"}, "uid": {uid}}.Encode()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	browser := exec.CommandContext(ctx, node, filepath.Join(repo, "web", "player", "test", "browser.mjs"),
+		"--url", pageURL, "--screenshot", shot, "--breaks", "2", "--rate", "2", "--timeout", "120")
+	browser.Dir = repo
+	browser.Env = append(os.Environ(), "CUEPOINT_CHROMIUM="+chromium)
+	var stdout, stderr strings.Builder
+	browser.Stdout, browser.Stderr = &stdout, &stderr
+	browserBegan := time.Now()
+	err := browser.Run()
+	var report struct {
+		Failures []string `json:"failures"`
+		Session  struct {
+			Session, QoESession, RequestID, TrackingURL, Mode, UID string
+		} `json:"session"`
+		Breaks []struct {
+			ID        string  `json:"id"`
+			StartTime float64 `json:"startTime"`
+			Duration  float64 `json:"duration"`
+			Ads       int     `json:"ads"`
+			Shown     *struct {
+				Ads []int `json:"ads"`
+				Of  int   `json:"of"`
+			} `json:"shown"`
+		} `json:"breaks"`
+		FinalTime     float64  `json:"finalTime"`
+		Labels        []string `json:"labels"`
+		Recs          int      `json:"recs"`
+		Picked        string   `json:"picked"`
+		PickedSession string   `json:"pickedSession"`
+		Reports       struct {
+			Accepted int `json:"accepted"`
+		} `json:"reports"`
+	}
+	if jerr := json.Unmarshal([]byte(stdout.String()), &report); jerr != nil {
+		t.Fatalf("browser test: %v (run error %v)\nstdout:\n%s\nstderr:\n%s", jerr, err, stdout.String(), stderr.String())
+	}
+	for _, f := range report.Failures {
+		t.Error(f)
+	}
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && len(report.Failures) > 0) {
+		t.Errorf("browser test: %v\nstderr:\n%s", err, stderr.String())
+	}
+	t.Logf("browser: %s; played to %.1f s through breaks %+v, indicator %q; %d recommendations, picked %s; %d events accepted by the collector; screenshot %s",
+		time.Since(browserBegan).Round(time.Second), report.FinalTime, report.Breaks, report.Labels, report.Recs, report.Picked, report.Reports.Accepted, shot)
+	if t.Failed() {
+		return
+	}
+
+	// ClickHouse: the session's ad impressions (fired by SSAI as the player fetched the ads'
+	// segments), its QoE reports, the recs click and play. The sink needs a few seconds.
+	cctx, ccancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer ccancel()
+	conn, err := db.OpenClickHouse(cctx, "127.0.0.1:"+port(9000), db.ClickHouseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	count := func(q string, args ...any) uint64 {
+		var n uint64
+		if err := conn.QueryRow(cctx, q, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	wantAds := 0
+	for _, b := range report.Breaks {
+		wantAds += b.Ads
+	}
+	checks := []struct {
+		what string
+		want uint64
+		q    string
+		args []any
+	}{
+		{"ad impressions of the session", uint64(wantAds), "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND session_id = ?", []any{report.Session.Session}},
+		{"QoE reports of the session", 2, "SELECT count() FROM cuepoint.playback WHERE type = 'qoe' AND session_id = ? AND service = 'web-player'", []any{report.Session.QoESession}},
+		{"a final QoE report with startup and watch time", 1, "SELECT count() FROM cuepoint.playback WHERE session_id = ? AND final = 1", []any{report.Session.QoESession}},
+		{"recs clicks of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'click' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
+		{"recs plays of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'play' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, c := range checks {
+		var n uint64
+		for {
+			if n = count(c.q, c.args...); n >= c.want || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if n < c.want {
+			t.Errorf("%s: %d rows in ClickHouse, want at least %d", c.what, n, c.want)
+		}
+	}
+	var startup, watch uint64
+	if err := conn.QueryRow(cctx, "SELECT toUInt64(max(startup_ms)), toUInt64(sum(watch_ms)) FROM cuepoint.playback WHERE session_id = ?", report.Session.QoESession).Scan(&startup, &watch); err != nil {
+		t.Fatal(err)
+	}
+	if startup == 0 || watch == 0 {
+		t.Errorf("QoE of the session: startup %d ms, watch %d ms; want both reported", startup, watch)
+	}
+	t.Logf("ClickHouse: %d impressions, QoE startup %d ms and %d ms watched for session %s", wantAds, startup, watch, report.Session.QoESession)
+}
+
+// demoSessionHasAds starts a session of the demo source as the player does and tells whether
+// its tracking JSON has a preroll and a midroll with ads.
+func demoSessionHasAds(ssai string) bool {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Post(ssai+"/v1/sessions", "application/json", strings.NewReader(`{"source":"demo","uid":"player-test-probe"}`))
+	if err != nil {
+		return false
+	}
+	var s struct {
+		TrackingURL string `json:"trackingUrl"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&s)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode/100 != 2 || s.TrackingURL == "" {
+		return false
+	}
+	// Ads are decided as the player reaches them: fetch the playlists as a player would.
+	if r, err := c.Get(s.TrackingURL); err == nil {
+		var tr struct {
+			Avails []struct {
+				Ads []json.RawMessage `json:"ads"`
+			} `json:"avails"`
+		}
+		err = json.NewDecoder(r.Body).Decode(&tr)
+		r.Body.Close()
+		if err == nil && len(tr.Avails) >= 2 && len(tr.Avails[0].Ads) > 0 && len(tr.Avails[1].Ads) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasChild tells whether process pid has a child named comm.
+func hasChild(pid int, comm string) bool {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := string(raw)
+		open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		fields := strings.Fields(s[close+1:])
+		if len(fields) > 1 && s[open+1:close] == comm && fields[1] == strconv.Itoa(pid) {
+			return true
+		}
+	}
+	return false
+}
+
+func playerRepoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// needPlayerBrowser returns node and chromium, or skips the test naming what to install; with
+// CI=true a missing piece is a failure.
+func needPlayerBrowser(t *testing.T, repo string) (node, chromium string) {
+	t.Helper()
+	missing := func(what string) {
+		msg := what + " is missing: run `make deps` (Debian chromium, node, npm ci)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node")
+	}
+	chromium = os.Getenv("CUEPOINT_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		missing(chromium)
+	}
+	for _, pkg := range []string{"playwright-core", "esbuild", "hls.js"} {
+		if _, err := os.Stat(filepath.Join(repo, "node_modules", pkg, "package.json")); err != nil {
+			missing("node_modules/" + pkg)
+		}
+	}
+	return node, chromium
+}
+
+// buildPlayer builds the web player into dir, as `make web` does into web/player/dist.
+func buildPlayer(t *testing.T, node, repo, dir string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(repo, "web", "player", "build.mjs"), "--outdir", dir)
+	cmd.Dir = repo
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build the player: %v\n%s", err, out.String())
+	}
+}
+
+// linkTree recreates the tree src under dst with hard links to its files (copies across
+// devices). It fails with fs.ErrExist when dst exists and fs.ErrNotExist when src does not.
+func linkTree(src, dst string) error {
+	if _, err := os.Stat(src); err != nil {
+		return err
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return fs.ErrExist
+	}
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".partial") // hidden: never served half made
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(tmp, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			if os.Link(p, target) == nil {
+				return nil
+			}
+			return copyFile(p, target)
+		}
+		return nil
+	})
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+	}
+	return err
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
