@@ -21,9 +21,13 @@ var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:56rem;padding:0 1rem;color:#1d2330}
 h1{margin-bottom:.2rem}table{border-collapse:collapse;width:100%}td,th{padding:.35rem .6rem;border-bottom:1px solid #e3e6ec;text-align:left}
 code{background:#f3f4f7;padding:.1rem .3rem;border-radius:3px}.muted{color:#69707d}
+.watch{display:flex;align-items:center;gap:1rem;margin:1.2rem 0 1.6rem;padding:1rem 1.2rem;border-radius:8px;background:#1d2330;color:#fff}
+.watch a.play{background:#f0b429;color:#1b1b1b;font-weight:700;text-decoration:none;padding:.55rem 1rem;border-radius:6px;white-space:nowrap}
 </style></head><body>
 <h1>Cuepoint</h1>
 <p class="muted">The whole edge, running in one process. Admin APIs take <code>Authorization: Bearer $(cat {{.TokenFile}})</code>.</p>
+<div class="watch" id="watch"><a class="play" href="{{.PlayerURL}}">&#9654; Open the player</a>
+<span>A stream with ads stitched in by SSAI, recommendations for you beneath it, and its QoE reported to the <a style="color:#f0b429" href="{{.DashboardURL}}">dashboard</a>.</span></div>
 <table><tr><th>service</th><th>address</th><th>links</th></tr>
 {{range .Services}}<tr><td>{{.Name}}</td><td><a href="{{.URL}}/healthz">{{.URL}}</a></td><td>{{range .Links}}<a href="{{.URL}}">{{.Title}}</a> · {{end}}<a href="{{.URL}}/metrics">metrics</a> · <a href="{{.URL}}/readyz">ready</a></td></tr>
 {{end}}</table>
@@ -39,12 +43,14 @@ type landingService struct {
 
 type landingData struct {
 	TokenFile string
+	// PlayerURL is the web player on the origin; DashboardURL the analysts' dashboard.
+	PlayerURL, DashboardURL string
 	Services  []landingService
 	Deps      []struct{ Name, Addr string }
 }
 
 func landingModel(env *devEnv) landingData {
-	d := landingData{TokenFile: env.root + "/admin-token"}
+	d := landingData{TokenFile: env.root + "/admin-token", PlayerURL: env.url(8084) + "/player/", DashboardURL: env.url(dashboardPort) + "/"}
 	for _, s := range devServices {
 		ls := landingService{Name: s.name, URL: env.url(s.port)}
 		for _, l := range s.links {
@@ -82,7 +88,7 @@ func newLanding(env *devEnv, st *stack.Stack) *server.Server {
 }
 
 func printURLs(w io.Writer, env *devEnv, tokenCreated bool, took time.Duration) {
-	fmt.Fprintf(w, "\nCuepoint is up (%s). Open:\n\n  %-13s %s\n", took.Round(100*time.Millisecond), "landing", env.url(landingPort))
+	fmt.Fprintf(w, "\nCuepoint is up (%s). Open:\n\n  %-13s %s\n  %-13s %s/player/\n", took.Round(100*time.Millisecond), "landing", env.url(landingPort), "player", env.url(8084))
 	for _, s := range devServices {
 		fmt.Fprintf(w, "  %-13s %s\n", s.name, env.url(s.port))
 		for _, l := range s.links {
