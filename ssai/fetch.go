@@ -26,23 +26,55 @@ type fetcher struct {
 type fetched struct {
 	mu sync.Mutex
 	p  *hls.MediaPlaylist
+	mp string // a multivariant playlist's text (parsed per session: sessions rewrite it)
 	at time.Time
+}
+
+// masterTTL is how long a multivariant playlist is shared before it is fetched again: it
+// changes when the source's ladder does, not per refresh.
+const masterTTL = 10 * time.Second
+
+// master returns the multivariant playlist at u, fetched at most once per masterTTL and shared
+// by every session starting meanwhile; the caller owns the parsed copy.
+func (f *fetcher) master(ctx context.Context, u string) (*hls.MasterPlaylist, error) {
+	e := f.entry("m " + u)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := f.now()
+	if e.mp == "" || now.Sub(e.at) >= masterTTL {
+		body, err := f.get(ctx, u)
+		if err != nil {
+			if e.mp == "" {
+				return nil, err
+			}
+		} else {
+			if _, err := hls.ParseMasterString(body); err != nil {
+				return nil, fmt.Errorf("source master playlist %s: %w", u, err)
+			}
+			e.mp, e.at = body, now
+		}
+	}
+	return hls.ParseMasterString(e.mp)
+}
+
+func (f *fetcher) entry(key string) *fetched {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = make(map[string]*fetched)
+	}
+	e := f.m[key]
+	if e == nil {
+		e = &fetched{}
+		f.m[key] = e
+	}
+	return e
 }
 
 const maxPlaylist = 4 << 20
 
 func (f *fetcher) media(ctx context.Context, u string) (*hls.MediaPlaylist, error) {
-	f.mu.Lock()
-	if f.m == nil {
-		f.m = make(map[string]*fetched)
-	}
-	e := f.m[u]
-	if e == nil {
-		e = &fetched{}
-		f.m[u] = e
-	}
-	f.mu.Unlock()
-
+	e := f.entry(u)
 	e.mu.Lock() // one fetch per refresh: concurrent sessions wait for it
 	defer e.mu.Unlock()
 	now := f.now()

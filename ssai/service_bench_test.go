@@ -61,7 +61,7 @@ func newFixedOrigin() fixedOrigin {
 func BenchmarkSessions(b *testing.B) {
 	const sessions = 5000
 	now := time.Date(2025, 1, 1, 0, 2, 10, 0, time.UTC)
-	svc := New(Config{Client: &http.Client{Transport: newFixedOrigin()}, Now: func() time.Time { return now }})
+	svc := mustNew(b, Config{Client: &http.Client{Transport: newFixedOrigin()}, Now: func() time.Time { return now }})
 	if err := svc.SetSource(Source{Name: "ch", URL: "http://origin/live/master.m3u8", Slate: "http://origin/slate/master.m3u8"}); err != nil {
 		b.Fatal(err)
 	}

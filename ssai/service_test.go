@@ -88,7 +88,7 @@ func TestServiceOrigin(t *testing.T) {
 	o.Mount(osrv)
 	originURL := serve(t, osrv)
 
-	svc := New(Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	svc := mustNew(t, Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ssrv := server.New("ssai", "127.0.0.1:0", server.WithAdminToken(adminToken))
 	svc.Mount(ssrv)
 	base := serve(t, ssrv)
@@ -208,4 +208,15 @@ func mediaURIs(t *testing.T, body string) []string {
 		}
 	}
 	return out
+}
+
+// mustNew returns a service closed when the test ends.
+func mustNew(tb testing.TB, cfg Config) *Service {
+	tb.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	return s
 }

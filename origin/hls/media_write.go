@@ -47,6 +47,14 @@ func (p *MediaPlaylist) AppendTo(b []byte) []byte {
 
 // AppendTo appends the segment's lines: its tags and owned lines in their order, then the URI.
 func (s *Segment) AppendTo(b []byte) []byte {
+	b = s.AppendHead(b)
+	b = append(b, s.URI...)
+	return append(b, '\n')
+}
+
+// AppendHead appends the segment's lines before its URI line (AppendTo without the URI): for a
+// writer that puts another URI in its place.
+func (s *Segment) AppendHead(b []byte) []byte {
 	n := len(s.Tags)
 	disc, pdt, inf := s.Discontinuity, !s.ProgramDateTime.IsZero(), true
 	for i := 0; i <= n; i++ {
@@ -75,8 +83,7 @@ func (s *Segment) AppendTo(b []byte) []byte {
 			b = append(b, '\n')
 		}
 	}
-	b = append(b, s.URI...)
-	return append(b, '\n')
+	return b
 }
 
 func (s *Segment) appendInf(b []byte) []byte {

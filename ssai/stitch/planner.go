@@ -2,6 +2,7 @@ package stitch
 
 import (
 	"slices"
+	"time"
 
 	"github.com/cuepoint/cuepoint/origin/hls"
 )
@@ -18,6 +19,9 @@ type Planner struct {
 	// Keep is how many segments before the window's first a break is kept before it is folded
 	// (renditions fetched a refresh apart must still find it); default 16.
 	Keep int
+	// Extra, when set, appends breaks the source does not signal to dst: a schedule or a VMAP
+	// inserting pre-, mid- and post-rolls into a VOD (spans of Count 0).
+	Extra func(dst []Span, p *hls.MediaPlaylist) []Span
 
 	spans []Span
 }
@@ -25,7 +29,7 @@ type Planner struct {
 // Update reads the reference rendition's refresh p: new spans become breaks, every break records
 // the content discontinuities it hides, and breaks that slid out are folded.
 func (pl *Planner) Update(p *hls.MediaPlaylist) {
-	pl.spans = Spans(pl.spans[:0], p)
+	pl.spans = pl.Spans(pl.spans[:0], p)
 	for _, sp := range pl.spans {
 		if pl.planned(sp.First) || pl.overlaps(sp) {
 			continue
@@ -56,6 +60,19 @@ func (pl *Planner) Update(p *hls.MediaPlaylist) {
 		pl.Plan.Compact(p.MediaSequence - keep)
 	}
 }
+
+// Spans appends the breaks of refresh p to dst: those the source signals, then Extra's.
+func (pl *Planner) Spans(dst []Span, p *hls.MediaPlaylist) []Span {
+	dst = Spans(dst, p)
+	if pl.Extra != nil {
+		dst = pl.Extra(dst, p)
+	}
+	return dst
+}
+
+// Nominal returns the content segment duration a playlist's break counts are measured in (the
+// grid a live break's fill is shown on).
+func Nominal(p *hls.MediaPlaylist) time.Duration { return nominalDuration(p) }
 
 func (pl *Planner) planned(first uint64) bool {
 	for i := range pl.Plan.Breaks {

@@ -20,6 +20,19 @@ const keyNone = "#EXT-X-KEY:METHOD=NONE"
 // cue, at the live edge, passes through); a break partly in the window shows the part of its
 // fill that corresponds to the published content.
 func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlaylist) ([]byte, error) {
+	return (*Writer)(nil).Append(b, src, plan, ads)
+}
+
+// Writer stitches like Append, with options. The zero Writer (or nil) is Append.
+type Writer struct {
+	// AdURI, when set, writes the URI line of fill piece k of br instead of the ad segment's own
+	// uri (appending to b without allocating keeps Append allocation-free): a stitcher that fires
+	// server-side beacons points ad segments at itself and redirects.
+	AdURI func(b []byte, br *Break, k int, uri string) []byte
+}
+
+// Append stitches one rendition as the package-level Append does, with w's options.
+func (wr *Writer) Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlaylist) ([]byte, error) {
 	w := src.MediaSequence
 	last := w + uint64(len(src.Segments))
 	if err := check(plan, ads, w, last); err != nil {
@@ -30,6 +43,9 @@ func Append(b []byte, src *hls.MediaPlaylist, plan *Plan, ads []*hls.MediaPlayli
 	// segments it added, and each of its discontinuities that slid out raises the discontinuity
 	// sequence. A window that starts inside a break starts with the fill piece covering it.
 	var st state
+	if wr != nil {
+		st.adURI = wr.AdURI
+	}
 	shift := plan.Shift
 	dsn := uint64(max(int64(src.DiscontinuitySequence)+plan.Slid, 0))
 	first := -1 // index of the first break that reaches into the window
@@ -178,6 +194,7 @@ type state struct {
 	contentMap, contentKey hls.Tag
 	fillKeyed              bool
 	after                  bool
+	adURI                  func(b []byte, br *Break, k int, uri string) []byte
 }
 
 func (st *state) track(tags []hls.Tag) {
@@ -233,7 +250,12 @@ func (st *state) piece(b []byte, br *Break, k int, first bool, ads []*hls.MediaP
 	} else {
 		s.ProgramDateTime = time.Time{}
 	}
-	return s.AppendTo(b)
+	if st.adURI == nil {
+		return s.AppendTo(b)
+	}
+	b = s.AppendHead(b)
+	b = st.adURI(b, br, k, s.URI)
+	return append(b, '\n')
 }
 
 // resume writes the first content segment after a break: a discontinuity, the content's
