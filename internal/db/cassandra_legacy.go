@@ -3,34 +3,53 @@ package db
 import (
 	"context"
 	"fmt"
-	"time"
+	"net"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
 
-// Cassandra 2.1.0 (dev and CI) and gocql v1.7.0 are fatally incompatible in one place: 2.1.0's
-// system.local has no rpc_address, and gocql panics ("no valid connect address for host"), in a
-// goroutine of its own, whenever it refreshes the ring. It refreshes after a topology or status
-// event and after its control connection reconnects — which a heartbeat that times out during
-// a JVM pause is enough to cause when the per-attempt timeout is tens of milliseconds. The
-// successor driver (apache/cassandra-gocql-driver v2) no longer panics there.
+// What is left of the Cassandra 2.1 workarounds, and why (measured with
+// TestDriverSurvivesCassandraFaults against the stack's Cassandra 2.1.0: JVM paused past
+// gocql's heartbeat, then kill -9 and restart).
 //
-// So against a node older than 2.2, OpenCassandra turns off the events and raises the
-// per-attempt timeout to LegacyAttemptTimeout. Request paths stay bounded by their own context
-// deadlines. A restart of the node still makes gocql refresh the ring when its control
-// connection comes back; callers that must survive that (the featurestore) close their session
-// while the node is unreachable. Production (Cassandra 4/5) is not affected.
+// gocql v1.7.0 panicked ("no valid connect address for host") whenever it refreshed the ring
+// against Cassandra 2.1.0, whose system.local has no rpc_address: after a control connection
+// reconnect (a restart, or a heartbeat that timed out in a JVM pause). Cuepoint then raised the
+// per-attempt timeout to 2 s and turned events off against < 2.2 (LegacySafe), and the
+// featurestore closed its session while Cassandra was down. The successor driver,
+// apache/cassandra-gocql-driver v2, keeps the control connection's address for the local host
+// instead of reading it from system.local: no panic, with events on and 40 ms attempts. Those
+// workarounds are gone.
+//
+// The v2 driver has another fault, in any Cassandra release: with DisableInitialHostLookup it
+// gives the contact point a random host id; the first ring refresh (after any control
+// connection reconnect) finds the node's real host id, removes the random one, and leaves the
+// connection pool without a host: every query fails with "no hosts available in the pool"
+// until the process restarts. So CassandraCluster always looks the ring up, and without
+// DiscoverPeers it keeps to the contact points with contactPointsOnly.
 
-// LegacyAttemptTimeout is gocql's per-attempt timeout against Cassandra older than 2.2.
-const LegacyAttemptTimeout = 2 * time.Second
-
-// LegacyCassandra reports whether a release version predates 2.2.
-func LegacyCassandra(release string) bool {
-	var major, minor int
-	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
-		return false
+// contactPointsOnly is a host filter admitting the contact points' addresses only (what
+// "no peer discovery" means with the initial host lookup on). Names are resolved now; a name
+// that does not resolve admits nothing (connecting to it fails anyway).
+func contactPointsOnly(hosts []string) gocql.HostFilter {
+	ips := map[string]bool{}
+	for _, h := range hosts {
+		host := h
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			host = hh
+		}
+		if ip := net.ParseIP(host); ip != nil {
+			ips[ip.String()] = true
+			continue
+		}
+		addrs, _ := net.LookupIP(host)
+		for _, ip := range addrs {
+			ips[ip.String()] = true
+		}
 	}
-	return major < 2 || (major == 2 && minor < 2)
+	return gocql.HostFilterFunc(func(h *gocql.HostInfo) bool {
+		return ips[h.ConnectAddress().String()]
+	})
 }
 
 // CassandraRelease returns the release_version of the node s is connected to.
@@ -41,13 +60,4 @@ func CassandraRelease(ctx context.Context, s *gocql.Session) (string, error) {
 		return "", fmt.Errorf("cassandra release version: %w", err)
 	}
 	return v, nil
-}
-
-// LegacySafe applies the settings that keep gocql from refreshing the ring against < 2.2.
-func LegacySafe(c *gocql.ClusterConfig) {
-	c.Events.DisableTopologyEvents = true
-	c.Events.DisableNodeStatusEvents = true
-	c.Events.DisableSchemaEvents = true
-	c.Timeout = max(c.Timeout, LegacyAttemptTimeout)
-	c.WriteTimeout = max(c.WriteTimeout, LegacyAttemptTimeout)
 }

@@ -80,7 +80,9 @@ type CassandraOptions struct {
 func CassandraCluster(hosts []string, o CassandraOptions) *gocql.ClusterConfig {
 	c := gocql.NewCluster(hosts...)
 	c.Keyspace = o.Keyspace
-	c.DisableInitialHostLookup = !o.DiscoverPeers
+	if !o.DiscoverPeers { // the ring is still looked up: see cassandra_legacy.go
+		c.HostFilter = contactPointsOnly(hosts)
+	}
 	c.Consistency = gocql.LocalOne
 	if o.Consistency != 0 {
 		c.Consistency = o.Consistency
@@ -111,24 +113,10 @@ func CassandraCluster(hosts []string, o CassandraOptions) *gocql.ClusterConfig {
 	return c
 }
 
-// OpenCassandra connects to hosts. Against Cassandra older than 2.2 it reconnects with the
-// settings of cassandra_legacy.go.
+// OpenCassandra connects to hosts.
 func OpenCassandra(hosts []string, o CassandraOptions) (*gocql.Session, error) {
-	c := CassandraCluster(hosts, o)
-	s, err := c.CreateSession()
+	s, err := CassandraCluster(hosts, o).CreateSession()
 	if err != nil {
-		return nil, fmt.Errorf("cassandra %v: %w", hosts, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), max(c.ConnectTimeout, time.Second))
-	release, err := CassandraRelease(ctx, s)
-	cancel()
-	if err != nil || !LegacyCassandra(release) {
-		return s, nil // a failed probe is the queries' problem, not the connection's
-	}
-	s.Close()
-	c = CassandraCluster(hosts, o) // a host policy cannot be shared between sessions
-	LegacySafe(c)
-	if s, err = c.CreateSession(); err != nil {
 		return nil, fmt.Errorf("cassandra %v: %w", hosts, err)
 	}
 	return s, nil

@@ -3,9 +3,9 @@
 //
 //   - ClickHouse over the native protocol only (18.16 fails on HTTP at connect), LZ4, short
 //     dial timeout, a bounded pool.
-//   - Cassandra with the initial peer look-up off by default (the single-node 2.1 used in dev and
-//     CI needs it off; production clusters turn DiscoverPeers on to learn the ring from the
-//     contact points), protocol negotiated by gocql, timeouts in tens of milliseconds instead of
+//   - Cassandra restricted to the contact points by default (production clusters turn
+//     DiscoverPeers on to learn the ring from them; the ring is looked up either way, see
+//     cassandra_legacy.go), protocol negotiated by gocql, timeouts in tens of milliseconds instead of
 //     gocql's 11 s, token-aware routing over (DC-aware) round robin, LocalOne by default.
 //
 // Callers on request paths pass a context deadline on every query; these timeouts are the
