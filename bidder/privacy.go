@@ -1,9 +1,6 @@
 package bidder
 
-import (
-	"encoding/base64"
-	"strings"
-)
+import "strings"
 
 // Privacy decides, per request, what the bidder may use about the viewer:
 //
@@ -14,8 +11,9 @@ import (
 //     and access), 3 and 4 (personalised ads profile and selection), or for our vendor id when
 //     one is configured: no personalization.
 //   - US privacy string (regs.us_privacy, regs.ext.us_privacy, or GPP uspv1) with opt-out of
-//     sale ("1-Y-"), or GPP usnat with a sale, sharing or targeted-advertising opt-out, or an
-//     applicable US state GPP section this bidder does not decode: no personalization.
+//     sale ("1-Y-"), or an applicable GPP usnat or US state section with a sale, sharing or
+//     targeted-advertising opt-out or the GPC signal, or an applicable GPP section that cannot
+//     be read: no personalization (gpp.go decodes GPP and lists the rules).
 //
 // "No personalization" means: no featurestore look-up, no user.data segments, no frequency
 // counters (capped campaigns sit out), no viewer id in events. The request is still bid on
@@ -26,28 +24,30 @@ type privacy struct {
 	reason      string // why personalization is off, for events and metrics
 }
 
-// GPP section ids (IAB GPP v1).
-const (
-	gppTCFEUv2 = 2
-	gppUSPv1   = 6
-	gppUSNat   = 7
-)
-
 func decidePrivacy(f *requestFacts, tcfVendor int) privacy {
 	p := privacy{personalize: true}
 	switch {
 	case f.coppa:
 		return privacy{coppa: true, reason: "coppa"}
-	case f.gdpr && !tcfAllows(f.consent, tcfVendor):
+	case f.gdpr && !tcfAllows(gdprConsent(f), tcfVendor):
 		p = privacy{reason: "gdpr_no_consent"}
 	case usPrivacyOptOut(f.usPrivacy):
 		p = privacy{reason: "us_privacy_opt_out"}
-	case f.gpp != "" && len(f.gppSID) > 0:
+	case len(f.gppSID) > 0:
 		if reason := gppOptOut(f.gpp, f.gppSID, tcfVendor); reason != "" {
 			p = privacy{reason: reason}
 		}
 	}
 	return p
+}
+
+// gdprConsent is the TCF string of the request: user.consent, else the GPP string's tcfeuv2
+// section.
+func gdprConsent(f *requestFacts) string {
+	if f.consent != "" || f.gpp == "" {
+		return f.consent
+	}
+	return gppTCF(f.gpp)
 }
 
 // usPrivacyOptOut reads the CCPA string "1YNN": version 1, notice, opt-out of sale, LSPA.
@@ -75,8 +75,7 @@ func (r *bitReader) read(n int) (uint64, bool) {
 }
 
 func decodeWebSafe(s string) ([]byte, bool) {
-	s = strings.TrimRight(s, "=")
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := sextets(s)
 	return b, err == nil
 }
 
@@ -157,90 +156,4 @@ func (r *bitReader) readFibonacci() (uint64, bool) {
 		a, b = b, a+b
 	}
 	return 0, false
-}
-
-// gppSections decodes a GPP header's section ids, in the order of the sections in the string.
-func gppSections(header string) ([]int, bool) {
-	b, ok := decodeWebSafe(header)
-	if !ok {
-		return nil, false
-	}
-	r := &bitReader{b: b}
-	typ, ok1 := r.read(6)
-	_, ok2 := r.read(6)
-	n, ok3 := r.read(12)
-	if !ok1 || !ok2 || !ok3 || typ != 3 || n > 64 {
-		return nil, false
-	}
-	var ids []int
-	last := uint64(0)
-	for i := uint64(0); i < n; i++ {
-		isRange, ok := r.read(1)
-		if !ok {
-			return nil, false
-		}
-		off, ok := r.readFibonacci()
-		if !ok {
-			return nil, false
-		}
-		start := last + off
-		end := start
-		if isRange == 1 {
-			span, ok := r.readFibonacci()
-			if !ok || span > 64 {
-				return nil, false
-			}
-			end = start + span
-		}
-		for id := start; id <= end; id++ {
-			ids = append(ids, int(id))
-		}
-		last = end
-	}
-	return ids, true
-}
-
-// gppOptOut returns why an applicable GPP section turns personalization off, or "".
-func gppOptOut(gpp string, sids []int8, tcfVendor int) string {
-	parts := strings.Split(gpp, "~")
-	ids, ok := gppSections(parts[0])
-	if !ok || len(ids) != len(parts)-1 {
-		return "gpp_unreadable"
-	}
-	for i, id := range ids {
-		applies := false
-		for _, s := range sids {
-			applies = applies || int(s) == id
-		}
-		if !applies {
-			continue
-		}
-		sec := parts[i+1]
-		switch {
-		case id == gppTCFEUv2:
-			if !tcfAllows(sec, tcfVendor) {
-				return "gdpr_no_consent"
-			}
-		case id == gppUSPv1:
-			if usPrivacyOptOut(sec) {
-				return "us_privacy_opt_out"
-			}
-		case id == gppUSNat:
-			core, _, _ := strings.Cut(sec, ".")
-			b, ok := decodeWebSafe(core)
-			if !ok {
-				return "gpp_unreadable"
-			}
-			r := &bitReader{b: b, pos: 18} // SaleOptOut, SharingOptOut, TargetedAdvertisingOptOut
-			for j := 0; j < 3; j++ {
-				v, ok := r.read(2)
-				if !ok || v == 1 {
-					return "gpp_opt_out"
-				}
-			}
-		case id >= 8 && id <= 23: // US state sections: not decoded here, so not personalized
-			return "gpp_us_state"
-		}
-	}
-	return ""
 }

@@ -129,7 +129,8 @@ func TestPrivacyDecisions(t *testing.T) {
 		{"gpp usnat no opt-out", requestFacts{gpp: gppString(map[int]string{7: usnat(2, 2)}, []int{7}), gppSID: []int8{7}}, 0, true},
 		{"gpp uspv1 opt-out", requestFacts{gpp: gppString(map[int]string{2: full, 6: "1YYN"}, []int{2, 6}), gppSID: []int8{6}}, 0, false},
 		{"gpp tcf applicable, consent", requestFacts{gpp: gppString(map[int]string{2: full, 6: "1YNN"}, []int{2, 6}), gppSID: []int8{2}}, 0, true},
-		{"gpp section not applicable", requestFacts{gpp: gppString(map[int]string{6: "1YYN"}, []int{6}), gppSID: []int8{2}}, 0, true},
+		{"gpp opt-out section not applicable", requestFacts{gpp: gppString(map[int]string{6: "1YYN"}, []int{6}), gppSID: []int8{5}}, 0, true},
+		{"gpp tcf applicable but absent", requestFacts{gpp: gppString(map[int]string{6: "1YNN"}, []int{6}), gppSID: []int8{2}}, 0, false},
 		{"gpp unreadable", requestFacts{gpp: "garbage~x", gppSID: []int8{7}}, 0, false},
 	}
 	for _, tc := range cases {
