@@ -34,13 +34,13 @@ type Campaign struct {
 
 	// Deals, when set, make the campaign bid only in those PMP deals; otherwise it bids in the
 	// open market only.
-	Deals     []string   `json:"deals,omitempty"`
-	Targeting Targeting  `json:"targeting"`
+	Deals     []string  `json:"deals,omitempty"`
+	Targeting Targeting `json:"targeting"`
 	// VideoMarkup is how video bids carry their VAST: "adm" (in the bid), "nurl" (no adm; the
 	// exchange fetches it from the signed win URL, which counts the win), or "" for the
 	// bidder's --video-markup.
-	VideoMarkup string `json:"video_markup,omitempty"`
-	Creatives []Creative `json:"creatives"`
+	VideoMarkup string     `json:"video_markup,omitempty"`
+	Creatives   []Creative `json:"creatives"`
 }
 
 // FreqCap limits impressions per viewer: at most Max in any WindowHours-hour window.

@@ -15,7 +15,7 @@ var knownGPP = []struct {
 }{
 	{"DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", []int{2}},
 	{"DBACNY~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN", []int{2, 6}},
-	{"DBABM~x", []int{2}},      // a 5-character header: 30 bits, not whole bytes
+	{"DBABM~x", []int{2}},       // a 5-character header: 30 bits, not whole bytes
 	{"DBABjw~x~y", []int{5, 6}}, // a range entry
 	{"DBABTA~1YNN", []int{6}},
 	{"DBABLA~BVVqAAEABCA", []int{7}},
