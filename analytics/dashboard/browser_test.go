@@ -192,19 +192,23 @@ func expectFunnel(t *testing.T, conn driver.Conn, database string, from, to int6
 	return map[string]any{"x": x, "series": map[string]any{"events_n": v}}
 }
 
-// expectRevenue computes billed and won revenue per bucket from the raw notices.
+// expectRevenue computes ad revenue per bucket from the raw impressions, billed and won
+// revenue from the raw notices.
 func expectRevenue(t *testing.T, conn driver.Conn, database string, from, to, step int64) map[string]any {
 	q := func(kind string) map[int64]float64 {
 		return rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, sum(price_micros) / 1e9 AS v
 			FROM %s.wins WHERE type = '%s' AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, database, kind, from, to))
 	}
 	billed, won := q("billing"), q("win")
+	imps := rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, sum(price_micros) / 1000 / 1e6 AS v
+		FROM %s.ads WHERE type = 'impression' AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, database, from, to))
 	var x []int64
-	var bv, wv []float64
+	var iv, bv, wv []float64
 	for b := from - from%step; b < to; b += step {
 		x = append(x, b)
+		iv = append(iv, imps[b])
 		bv = append(bv, billed[b])
 		wv = append(wv, won[b])
 	}
-	return map[string]any{"x": x, "series": map[string]any{"billed": bv, "won": wv}}
+	return map[string]any{"x": x, "series": map[string]any{"ad_revenue": iv, "billed": bv, "won": wv}}
 }

@@ -63,7 +63,8 @@ type Column struct {
 //	{step}   the bucket width in seconds, a multiple of 60 (of 3600 on the hour rollups)
 //
 // Charts read the rollup tables (analytics/schema) where one holds what they need, and the
-// raw tables otherwise (Rollup false). Every statement runs on ClickHouse 18.16 and current
+// raw tables otherwise (Rollup false): a time series of raw tables buckets their time column
+// with rawBucket, and its {from} is aligned to the step as a rollup chart's is. Every statement runs on ClickHouse 18.16 and current
 // releases: buckets are intDiv arithmetic (18.16 has no toStartOfInterval and no WITH FILL, so
 // the server fills empty buckets), ratios are computed from sums, and no aggregate is aliased
 // with the name of a column it reads.
@@ -109,8 +110,8 @@ func (c *Chart) check() error {
 		if c.Columns[0].Name != "t" || c.Columns[0].Unit != Time {
 			return fmt.Errorf("chart %s: a time series starts with column t of unit time", c.Name)
 		}
-		if !c.Rollup {
-			return fmt.Errorf("chart %s: time series read the rollups (step buckets on {tcol})", c.Name)
+		if !c.Rollup && !strings.Contains(c.SQL, rawBucket) {
+			return fmt.Errorf("chart %s: a time series of raw tables buckets their time column (%s)", c.Name, rawBucket)
 		}
 	case Bars:
 	case Pivot:

@@ -1,5 +1,10 @@
 package dashboard
 
+import (
+	"fmt"
+	"strings"
+)
+
 // PerSecond is a rate: events per second, averaged over the bucket.
 const PerSecond Unit = "per_s"
 
@@ -8,6 +13,40 @@ const (
 	bucket  = "toDateTime(intDiv(toUInt32({tcol}), {step}) * {step}) AS t"
 	inRange = "{tcol} >= {from} AND {tcol} < {to}"
 )
+
+// rawBucket is bucket for raw tables, which time series read by their time column.
+const rawBucket = "toDateTime(intDiv(toUInt32(time), {step}) * {step}) AS t"
+
+// sessionStartTraces selects the trace ids of the range's SSAI session starts (a minute
+// beyond each end, for the decisions and bids of starts at the edges).
+const sessionStartTraces = `request_id IN (
+        SELECT request_id FROM {db}.playback
+        WHERE type = 'session_start' AND request_id != '' AND time >= {from} - 60 AND time < {to} + 60)`
+
+// sessionStartSQL is the session start breakdown: one quantiles(0.5, 0.99) row per stage and
+// bucket, in microseconds, pivoted into a column per stage and quantile in milliseconds. A
+// stage without data in a bucket is NaN, which the API sends as null (a gap).
+var sessionStartSQL = func() string {
+	stages := []struct{ name, value, from, where string }{
+		{"ssai", "latency_us", "playback", "type = 'session_start'"},
+		{"wait", "decision_us", "playback", "type = 'session_start' AND decision_us > 0"},
+		{"adserver", "latency_us", "ads", "type = 'decision' AND " + sessionStartTraces},
+		{"auction", "auction_latency_us", "ads", "type = 'decision' AND " + sessionStartTraces},
+		{"bidder", "latency_us", "bids", sessionStartTraces},
+		{"startup", "startup_ms * 1000", "playback", "type = 'qoe' AND startup_ms > 0"},
+	}
+	var cols, parts []string
+	for _, st := range stages {
+		for i, p := range []string{"p50", "p99"} {
+			cols = append(cols, fmt.Sprintf("    if(countIf(stage = '%s') > 0, anyIf(q, stage = '%s')[%d] / 1000, nan) AS %s_%s", st.name, st.name, i+1, st.name, p))
+		}
+		parts = append(parts, fmt.Sprintf(`    SELECT %s, '%s' AS stage, quantiles(0.5, 0.99)(%s) AS q
+    FROM {db}.%s
+    WHERE time >= {from} AND time < {to} AND %s
+    GROUP BY t`, rawBucket, st.name, st.value, st.from, st.where))
+	}
+	return "SELECT t,\n" + strings.Join(cols, ",\n") + "\nFROM (\n" + strings.Join(parts, "\n    UNION ALL\n") + "\n)\nGROUP BY t\nORDER BY t"
+}()
 
 // funnelStages are the VAST tracking events of the quartile funnel, in viewing order.
 var funnelStages = []string{"impression", "start", "first_quartile", "midpoint", "third_quartile", "complete"}
@@ -128,20 +167,37 @@ ORDER BY t`,
 	{
 		Name:        "ecpm",
 		Title:       "eCPM",
-		Description: "Average clearing price per thousand impressions of won auctions and of billed impressions, and the bidder's own average bid on the auctions it won (the gap is what second-price or shading saved).",
+		Description: "Average price per thousand ad impressions played (the impressions' clearing prices, from the ad tracking events), and on the bidder's side: the average clearing price of won auctions and of billed impressions, and the bidder's own average bid on the auctions it won (the gap is what second-price or shading saved).",
 		Shape:       TimeSeries,
 		Rollup:      true,
-		Tables:      []string{"wins_"},
-		SQL: `SELECT ` + bucket + `,
-    sumIf(price_micros_sum, type = 'win') / sumIf(notices, type = 'win') / 1e6 AS win_ecpm,
-    sumIf(price_micros_sum, type = 'billing') / sumIf(notices, type = 'billing') / 1e6 AS billed_ecpm,
-    sumIf(bid_micros_sum, type = 'win') / sumIf(notices, type = 'win') / 1e6 AS bid_cpm
-FROM {db}.wins_{res}
-WHERE ` + inRange + `
+		Tables:      []string{"ad_tracking_", "wins_"},
+		SQL: `SELECT t,
+    sum(imp_price) / sum(imps) / 1e6 AS impression_ecpm,
+    sum(win_price) / sum(wins_n) / 1e6 AS win_ecpm,
+    sum(billed_price) / sum(billed_n) / 1e6 AS billed_ecpm,
+    sum(win_bid) / sum(wins_n) / 1e6 AS bid_cpm
+FROM (
+    SELECT ` + bucket + `,
+        sum(price_micros_sum) AS imp_price, sum(events) AS imps,
+        toInt64(0) AS win_price, toUInt64(0) AS wins_n, toInt64(0) AS billed_price, toUInt64(0) AS billed_n, toInt64(0) AS win_bid
+    FROM {db}.ad_tracking_{res}
+    WHERE ` + inRange + ` AND type = 'impression'
+    GROUP BY t
+    UNION ALL
+    SELECT ` + bucket + `,
+        toInt64(0) AS imp_price, toUInt64(0) AS imps,
+        sumIf(price_micros_sum, type = 'win') AS win_price, sumIf(notices, type = 'win') AS wins_n,
+        sumIf(price_micros_sum, type = 'billing') AS billed_price, sumIf(notices, type = 'billing') AS billed_n,
+        sumIf(bid_micros_sum, type = 'win') AS win_bid
+    FROM {db}.wins_{res}
+    WHERE ` + inRange + `
+    GROUP BY t
+)
 GROUP BY t
 ORDER BY t`,
 		Columns: []Column{
 			{Name: "t", Label: "time", Unit: Time},
+			{Name: "impression_ecpm", Label: "impressions eCPM", Unit: CPM},
 			{Name: "win_ecpm", Label: "won eCPM", Unit: CPM},
 			{Name: "billed_ecpm", Label: "billed eCPM", Unit: CPM},
 			{Name: "bid_cpm", Label: "own bid CPM", Unit: CPM},
@@ -150,21 +206,36 @@ ORDER BY t`,
 	{
 		Name:        "revenue",
 		Title:       "Revenue",
-		Description: "Money per bucket: billed impressions (billing notices) and won impressions (win notices), at the clearing price. Prices are CPM, so one impression is price / 1000. Amounts are in the auctions' currency (USD unless the exchange says otherwise).",
+		Description: "Money per bucket. Ad revenue: the ad impressions played, each at its clearing price / 1000 (prices are CPM), from the impression tracking events. On the bidder's side: billed impressions (billing notices) and won impressions (win notices), at the clearing price. Amounts are in the auctions' currency (USD unless the event says otherwise).",
 		Shape:       TimeSeries,
 		Rollup:      true,
-		Tables:      []string{"wins_"},
-		SQL: `SELECT ` + bucket + `,
-    sumIf(price_micros_sum, type = 'billing') / 1e9 AS billed,
-    sumIf(price_micros_sum, type = 'win') / 1e9 AS won
-FROM {db}.wins_{res}
-WHERE ` + inRange + `
+		Tables:      []string{"ad_tracking_", "wins_"},
+		SQL: `SELECT t,
+    sum(imp_price) / 1e9 AS ad_revenue,
+    sum(billed_price) / 1e9 AS billed,
+    sum(win_price) / 1e9 AS won
+FROM (
+    SELECT ` + bucket + `,
+        sum(price_micros_sum) AS imp_price, toInt64(0) AS billed_price, toInt64(0) AS win_price
+    FROM {db}.ad_tracking_{res}
+    WHERE ` + inRange + ` AND type = 'impression'
+    GROUP BY t
+    UNION ALL
+    SELECT ` + bucket + `,
+        toInt64(0) AS imp_price,
+        sumIf(price_micros_sum, type = 'billing') AS billed_price,
+        sumIf(price_micros_sum, type = 'win') AS win_price
+    FROM {db}.wins_{res}
+    WHERE ` + inRange + `
+    GROUP BY t
+)
 GROUP BY t
 ORDER BY t`,
 		Columns: []Column{
 			{Name: "t", Label: "time", Unit: Time},
-			{Name: "billed", Label: "billed", Unit: USD, Fill: FillZero},
-			{Name: "won", Label: "won", Unit: USD, Fill: FillZero},
+			{Name: "ad_revenue", Label: "ad revenue (impressions)", Unit: USD, Fill: FillZero},
+			{Name: "billed", Label: "billed (bidder)", Unit: USD, Fill: FillZero},
+			{Name: "won", Label: "won (bidder)", Unit: USD, Fill: FillZero},
 		},
 	},
 	{
@@ -288,6 +359,32 @@ ORDER BY t`,
 			{Name: "p90", Label: "p90", Unit: MS},
 			{Name: "p99", Label: "p99", Unit: MS},
 			{Name: "mean", Label: "mean", Unit: MS},
+		},
+	},
+	{
+		Name:  "session-start-breakdown",
+		Title: "Session start breakdown",
+		Description: "Where the time of an SSAI session start goes, p50 (solid) and p99 (dashed) per bucket: the whole start in ssai, the part it waited for the adserver's preroll decision, " +
+			"the adserver's decision and the auction inside it, the bidders' server time, and the player's startup time (play requested to first frame). " +
+			"The adserver, auction and bidder figures are those of the session starts' own traces (joined by request_id); startup is every player session's. Read from the raw events.",
+		Shape:  TimeSeries,
+		Rollup: false,
+		Tables: []string{"playback", "ads", "bids"},
+		SQL:    sessionStartSQL,
+		Columns: []Column{
+			{Name: "t", Label: "time", Unit: Time},
+			{Name: "ssai_p50", Label: "ssai start p50", Unit: MS},
+			{Name: "ssai_p99", Label: "ssai start p99", Unit: MS},
+			{Name: "wait_p50", Label: "decision wait p50", Unit: MS},
+			{Name: "wait_p99", Label: "decision wait p99", Unit: MS},
+			{Name: "adserver_p50", Label: "adserver decision p50", Unit: MS},
+			{Name: "adserver_p99", Label: "adserver decision p99", Unit: MS},
+			{Name: "auction_p50", Label: "auction p50", Unit: MS},
+			{Name: "auction_p99", Label: "auction p99", Unit: MS},
+			{Name: "bidder_p50", Label: "bidder p50", Unit: MS},
+			{Name: "bidder_p99", Label: "bidder p99", Unit: MS},
+			{Name: "startup_p50", Label: "player startup p50", Unit: MS},
+			{Name: "startup_p99", Label: "player startup p99", Unit: MS},
 		},
 	},
 	{

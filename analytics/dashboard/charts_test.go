@@ -48,12 +48,54 @@ func TestChartsAgainstRawSQL(t *testing.T) {
 			t.Errorf("step %d: read %s and %s", step, results["revenue"].Table, results["bid-price-distribution"].Table)
 		}
 
-		// Revenue per bucket against the raw notices.
+		// Revenue per bucket against the raw events: impressions at price / 1000 (the other
+		// tracking events carry the price too, and must not count), and billing notices.
 		raw := rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, sum(price_micros) / 1e9 AS v
 			FROM %s.wins WHERE type = 'billing' AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, database, from, to))
+		imps := rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, sum(price_micros) / 1000 / 1e6 AS v
+			FROM %s.ads WHERE type = 'impression' AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, database, from, to))
+		impN := rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, count() AS v
+			FROM %s.ads WHERE type = 'impression' AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, database, from, to))
 		for _, row := range results["revenue"].Rows {
-			if got, want := num(row[1]), raw[row[0].(int64)]; !near(got, want) {
-				t.Errorf("step %d: revenue at %d: chart %v, raw %v", step, row[0], got, want)
+			b := row[0].(int64)
+			if got, want := num(row[1]), imps[b]; !near(got, want) || want == 0 {
+				t.Errorf("step %d: ad revenue at %d: chart %v, raw %v", step, b, got, want)
+			}
+			if got, want := num(row[2]), raw[b]; !near(got, want) {
+				t.Errorf("step %d: billed revenue at %d: chart %v, raw %v", step, b, got, want)
+			}
+		}
+		for _, row := range results["ecpm"].Rows {
+			b := row[0].(int64)
+			if got, want := num(row[1]), imps[b]*1000/impN[b]; !near(got, want) {
+				t.Errorf("step %d: impressions eCPM at %d: chart %v, raw %v", step, b, got, want)
+			}
+		}
+		// Session start breakdown: each stage's quantiles against the raw rows of the same
+		// traces; the slow decisions outside any session start are not in it.
+		checkStage := func(col int, name, value, rest string) {
+			t.Helper()
+			for _, p := range []int{0, 1} {
+				want := rawSeries(t, conn, fmt.Sprintf(`SELECT toUInt32(intDiv(toUInt32(time), %d) * %d) AS b, quantiles(0.5, 0.99)(%s)[%d] / 1000 AS v
+					FROM %s AND time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY b`, step, step, value, p+1, rest, from, to))
+				for _, row := range results["session-start-breakdown"].Rows {
+					b := row[0].(int64)
+					if got := num(row[col+p]); !near(got, want[b]) || got == 0 {
+						t.Errorf("step %d: %s p%d at %d: chart %v, raw %v", step, name, []int{50, 99}[p], b, got, want[b])
+					}
+				}
+			}
+		}
+		traces := fmt.Sprintf(`request_id IN (SELECT request_id FROM %s.playback WHERE type = 'session_start')`, database)
+		checkStage(1, "ssai", "latency_us", fmt.Sprintf(`%s.playback WHERE type = 'session_start'`, database))
+		checkStage(3, "decision wait", "decision_us", fmt.Sprintf(`%s.playback WHERE type = 'session_start' AND decision_us > 0`, database))
+		checkStage(5, "adserver", "latency_us", fmt.Sprintf(`%s.ads WHERE type = 'decision' AND %s`, database, traces))
+		checkStage(7, "auction", "auction_latency_us", fmt.Sprintf(`%s.ads WHERE type = 'decision' AND %s`, database, traces))
+		checkStage(9, "bidder", "latency_us", fmt.Sprintf(`%s.bids WHERE %s`, database, traces))
+		checkStage(11, "startup", "startup_ms * 1000", fmt.Sprintf(`%s.playback WHERE type = 'qoe' AND startup_ms > 0`, database))
+		for _, row := range results["session-start-breakdown"].Rows {
+			if p99 := num(row[6]); p99 >= 400 {
+				t.Errorf("step %d: adserver p99 %v ms includes decisions outside the session starts' traces", step, p99)
 			}
 		}
 		// Win rate per bucket.

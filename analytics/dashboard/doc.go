@@ -12,7 +12,8 @@
 // columns it returns and the shape that draws them (a time series, bars, or lines pivoted on
 // a column). The SQL reads the minute or hour rollups of analytics/schema where one holds
 // what the chart needs (the hour ones when the step is whole hours) and the raw tables
-// otherwise (the bid price distribution). deploy/grafana/dashboards/cuepoint.json is
+// otherwise (the bid price distribution; the session start breakdown, which follows each SSAI
+// session start's trace id into the adserver's decisions and the bid requests). deploy/grafana/dashboards/cuepoint.json is
 // generated from the same values (Grafana), so the two dashboards show the same numbers.
 //
 // # API

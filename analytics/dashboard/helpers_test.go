@@ -48,8 +48,11 @@ func testDB(t testing.TB) (conn driver.Conn, addr, database string) {
 
 // traffic generates a coherent, deterministic picture of the edge: every minute from base,
 // bid requests (some answered, with prices), the exchanges' notices for a share of the bids,
-// ad break decisions, the tracking events of the ads played (a funnel that thins out), player
-// QoE reports and recommendation lists with clicks that fall off with position.
+// SSAI session starts whose traces (request ids) the adserver's decisions and some bid
+// requests share, ad break decisions (one in four with no session start, and slow, so that a
+// chart that forgot the join would show it), the tracking events of the ads played (a funnel
+// that thins out, every beacon carrying the ad's price), player QoE reports and
+// recommendation lists with clicks that fall off with position.
 func traffic(seed uint64, base time.Time, minutes int) []events.Event {
 	r := rand.New(rand.NewPCG(seed, seed*7919+1))
 	var out []events.Event
@@ -64,8 +67,16 @@ func traffic(seed uint64, base time.Time, minutes int) []events.Event {
 		at := func() time.Time { return t0.Add(time.Duration(r.IntN(59_000)) * time.Millisecond) }
 		// Load varies over the range so the lines are not flat.
 		load := 1 + 0.5*float64((m/10)%4)/3
+		var traces [4]string
+		for b := range traces {
+			traces[b] = "trace-" + events.NewID()[:16]
+		}
 		for i := range int(30 * load) {
-			ev := &events.BidRequest{Header: hdr("bidder", at()), AuctionID: fmt.Sprintf("auc-%d-%d", m, i),
+			h := hdr("bidder", at())
+			if i < 6 { // the bidders asked by the auctions of the session starts' preroll decisions
+				h.RequestID = traces[i%3]
+			}
+			ev := &events.BidRequest{Header: h, AuctionID: fmt.Sprintf("auc-%d-%d", m, i),
 				Exchange: exchanges[i%2], Publisher: "pub-news", Imps: 1, Formats: []string{events.FormatVideo},
 				FloorMicros: 500_000, TmaxMS: 120, LatencyUS: int64(200 + r.ExpFloat64()*600 + float64(m%20)*20)}
 			if r.Float64() < 0.65 {
@@ -101,10 +112,22 @@ func traffic(seed uint64, base time.Time, minutes int) []events.Event {
 				creatives = append(creatives, fmt.Sprintf("cr-cmp-%d", 1+a%3))
 			}
 			sess := fmt.Sprintf("sess-%d-%d", m, b)
-			out = append(out, &events.AdDecision{Header: hdr("adserver", at()), SessionID: sess, BreakID: "brk-1", ContentID: "vod-1",
+			dh := hdr("adserver", at())
+			decision := &events.AdDecision{Header: dh, SessionID: sess, BreakID: "brk-1", ContentID: "vod-1",
 				RequestedMS: 60_000, FilledMS: int64(ads) * 15_000, PodSize: pod, Creatives: creatives, Bidders: 2, Bids: ads + r.IntN(2),
-				AuctionLatencyUS: int64(1_000 + r.IntN(4_000)), LatencyUS: int64(3_000 + r.IntN(6_000))})
+				AuctionLatencyUS: int64(1_000 + r.IntN(4_000)), LatencyUS: int64(3_000 + r.IntN(6_000))}
+			if b < 3 { // a session start's preroll: its trace
+				decision.RequestID = traces[b]
+				wait := decision.LatencyUS + int64(300+r.IntN(700))
+				out = append(out, &events.SessionStart{Header: events.Header{V: events.Version, ID: events.NewID(), Time: dh.Time.Add(-50 * time.Millisecond),
+					Service: "ssai", RequestID: traces[b]}, SessionID: sess, Source: "demo", ContentID: "vod-1", Viewer: fmt.Sprintf("viewer-%d", b),
+					Mode: events.ModeStitched, PrerollAds: ads, DecisionUS: wait, LatencyUS: wait + int64(2_000+r.IntN(3_000))})
+			} else { // a mid-roll of some other client: slow, and not part of any session start
+				decision.AuctionLatencyUS, decision.LatencyUS = 400_000, 900_000
+			}
+			out = append(out, decision)
 			for a := range ads {
+				price := int64(4_000_000 + r.IntN(20)*500_000)
 				kinds := []events.TrackingKind{events.TrackImpression, events.TrackStart, events.TrackFirstQuartile,
 					events.TrackMidpoint, events.TrackThirdQuartile, events.TrackComplete}
 				keep := []float64{1, 0.97, 0.9, 0.84, 0.8, 0.76}
@@ -113,7 +136,8 @@ func traffic(seed uint64, base time.Time, minutes int) []events.Event {
 						break
 					}
 					out = append(out, &events.AdTracking{Header: hdr("ssai", at()), Kind: kind, SessionID: sess, BreakID: "brk-1",
-						AdID: "ad-1", Creative: creatives[a], Campaign: campaigns[a%3], Position: a + 1, Source: events.SourceServer})
+						AdID: "ad-1", Creative: creatives[a], Campaign: campaigns[a%3], Position: a + 1, Source: events.SourceServer,
+						Viewer: fmt.Sprintf("viewer-%d", b), PriceMicros: price})
 				}
 				if r.Float64() < 0.03 {
 					out = append(out, &events.AdTracking{Header: hdr("ssai", at()), Kind: events.TrackError, SessionID: sess,
@@ -169,8 +193,9 @@ func insertEvents(t testing.TB, conn driver.Conn, database string, evs []events.
 		events.FamilyBids: {cols: "auction_id, exchange, publisher, imps, formats, floor_micros, tmax_ms, bid.imp, bid.price_micros, bid.campaign, bid.creative, bid.deal, nbr, reason, latency_us"},
 		events.FamilyWins: {cols: "auction_id, exchange, imp_id, bid_id, campaign, creative, price_micros, bid_micros, loss_reason"},
 		events.FamilyAds: {cols: "session_id, break_id, content_id, requested_ms, filled_ms, pod_size, creatives, bidders, bids, auction_latency_us, latency_us, " +
-			"ad_id, creative, campaign, position, vast_error, source"},
-		events.FamilyPlayback: {cols: "session_id, content_id, device, startup_ms, watch_ms, rebuffers, rebuffer_ms, bitrate_switches, bitrate_kbps, errors, last_error, final"},
+			"ad_id, creative, campaign, position, vast_error, source, viewer, price_micros, currency"},
+		events.FamilyPlayback: {cols: "session_id, content_id, device, startup_ms, watch_ms, rebuffers, rebuffer_ms, bitrate_switches, bitrate_kbps, errors, last_error, final, " +
+			"source, viewer, mode, preroll_ads, decision_us, latency_us"},
 		events.FamilyRecs:     {cols: "list_id, user_id, surface, model, experiment, arm, items, latency_us, item, position"},
 	}
 	for i, ev := range evs {
@@ -190,13 +215,16 @@ func insertEvents(t testing.TB, conn driver.Conn, database string, evs []events.
 			row = append(row, e.AuctionID, e.Exchange, e.ImpID, e.BidID, e.Campaign, e.Creative, e.PriceMicros, e.BidMicros, uint16(e.LossReason))
 		case *events.AdDecision:
 			row = append(row, e.SessionID, e.BreakID, e.ContentID, e.RequestedMS, e.FilledMS, uint16(e.PodSize), nz(e.Creatives),
-				uint32(e.Bidders), uint32(e.Bids), e.AuctionLatencyUS, e.LatencyUS, "", "", "", uint16(0), uint16(0), "")
+				uint32(e.Bidders), uint32(e.Bids), e.AuctionLatencyUS, e.LatencyUS, "", "", "", uint16(0), uint16(0), "", "", int64(0), "")
 		case *events.AdTracking:
 			row = append(row, e.SessionID, e.BreakID, "", int64(0), int64(0), uint16(0), []string{}, uint32(0), uint32(0), int64(0), int64(0),
-				e.AdID, e.Creative, e.Campaign, uint16(e.Position), uint16(e.VASTError), e.Source)
+				e.AdID, e.Creative, e.Campaign, uint16(e.Position), uint16(e.VASTError), e.Source, e.Viewer, e.PriceMicros, e.Currency)
 		case *events.QoE:
 			row = append(row, e.SessionID, e.ContentID, e.Device, e.StartupMS, e.WatchMS, uint32(e.Rebuffers), e.RebufferMS,
-				uint32(e.BitrateSwitches), uint32(e.BitrateKbps), uint32(e.Errors), e.LastError, b2u(e.Final))
+				uint32(e.BitrateSwitches), uint32(e.BitrateKbps), uint32(e.Errors), e.LastError, b2u(e.Final), "", "", "", uint16(0), int64(0), int64(0))
+		case *events.SessionStart:
+			row = append(row, e.SessionID, e.ContentID, "", int64(0), int64(0), uint32(0), int64(0), uint32(0), uint32(0), uint32(0), "", uint8(0),
+				e.Source, e.Viewer, e.Mode, uint16(e.PrerollAds), e.DecisionUS, e.LatencyUS)
 		case *events.RecsServed:
 			row = append(row, e.ID, e.UserID, e.Surface, e.Model, e.Experiment, e.Arm, nz(e.Items), e.LatencyUS, "", uint16(0))
 		case *events.RecsAction:

@@ -167,7 +167,7 @@ func fmtUnix(s int64) string { return time.Unix(s, 0).UTC().Format(time.RFC3339)
 func (c *Chart) Render(database string, r Range) string {
 	res, tcol := r.Resolution()
 	from := r.From
-	if c.Rollup {
+	if c.Rollup || c.Shape == TimeSeries {
 		from = r.Aligned()
 	}
 	return strings.NewReplacer(

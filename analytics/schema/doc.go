@@ -22,10 +22,12 @@
 //	wins_1m/_1h          win, billing and loss notices and their amounts by exchange, campaign
 //	ad_decisions_1m/_1h  breaks requested vs filled (ms), ads placed, bidders, bids and latency
 //	                     quantiles by pod size
-//	ad_tracking_1m/_1h   impressions, starts, quartiles, completes, clicks, errors by campaign,
-//	                     creative, event type and VAST error code
-//	playback_1m/_1h      reports, starts, ends, startup time (sum and quantiles), watch time,
-//	                     rebuffers, bitrate switches and errors by device and content
+//	ad_tracking_1m/_1h   impressions, starts, quartiles, completes, clicks, errors, pauses, skips,
+//	                     mutes… by campaign, creative, event type and VAST error code, and the
+//	                     sum of impression prices (price_micros_sum, CPM micros)
+//	playback_1m/_1h      QoE reports, starts, ends, startup time (sum and quantiles), watch
+//	                     time, rebuffers, bitrate switches and errors by device and content
+//	                     (SSAI session starts share the raw table but not this rollup)
 //	recs_1m/_1h          impressions, clicks and plays by model, experiment, arm and position
 //
 // SummingMergeTree rollups are read with sum(); AggregatingMergeTree ones (those with
@@ -38,7 +40,9 @@
 // # Portability
 //
 // The same statements run on ClickHouse 18.16 (dev, CI) and current ClickHouse
-// (production), so no migration needs UpFunc: MergeTree with PARTITION BY/ORDER BY, no TTL
+// (production), except that migration 4 adds columns with ADD COLUMN IF NOT EXISTS only where
+// the server has it (not 18.16: there, one ALTER per table; see additions.go and
+// docs/events.md). Otherwise: MergeTree with PARTITION BY/ORDER BY, no TTL
 // (DropExpired does retention), no LowCardinality, CODEC, Map, JSON or DateTime64 (events keep
 // milliseconds in time_ms), and no aggregate aliased with a raw column's name. The tests apply
 // the schema to a real 18.16 server and insert through every view.

@@ -38,8 +38,24 @@ export function toData(def, result) {
     x: { label: cols[0].label, unit: 'time', labels: null },
     unit: values[0].unit,
     data: [rows.map((r) => r[0]), ...values.map((_, j) => rows.map((r) => r[j + 1]))],
-    series: values.map((c) => ({ label: c.label, unit: c.unit })),
+    series: values.map((c) => ({ label: c.label, unit: c.unit, name: c.name })),
   };
+}
+
+// seriesColors gives each series a palette index and a dash: columns named <stage>_p50,
+// <stage>_p99 (the quantiles of one stage) share their stage's color, the later ones dashed.
+function seriesColors(series) {
+  const byStage = new Map();
+  let next = 0;
+  return series.map((s) => {
+    const m = /^(.+)_p\d+$/.exec(s.name || '');
+    if (m && byStage.has(m[1])) {
+      return { color: palette[byStage.get(m[1]) % palette.length], dash: [6, 4] };
+    }
+    const i = next++;
+    if (m) byStage.set(m[1], i);
+    return { color: palette[i % palette.length], dash: undefined };
+  });
 }
 
 // options returns the uPlot options for a chart drawn from d (see toData).
@@ -53,6 +69,7 @@ export function options(def, d, width) {
     return format(v, d.x.unit);
   };
   const n = d.data[0].length;
+  const colors = seriesColors(d.series);
   return {
     width,
     height: HEIGHT,
@@ -72,8 +89,9 @@ export function options(def, d, width) {
     series: [
       { label: d.x.label, value: (u, v) => xLabel(v) },
       ...d.series.map((s, i) => {
-        const color = palette[i % palette.length];
+        const { color, dash } = colors[i];
         const base = { label: s.label, stroke: color, width: 2, value: (u, v) => format(v, s.unit) };
+        if (dash) base.dash = dash;
         if (bars) {
           return { ...base, width: 1, fill: `${color}aa`, paths: uPlot.paths.bars({ size: [0.8 / d.series.length, 48], align: 0 }), points: { show: false } };
         }
