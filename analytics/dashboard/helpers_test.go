@@ -196,7 +196,7 @@ func insertEvents(t testing.TB, conn driver.Conn, database string, evs []events.
 			"ad_id, creative, campaign, position, vast_error, source, viewer, price_micros, currency"},
 		events.FamilyPlayback: {cols: "session_id, content_id, device, startup_ms, watch_ms, rebuffers, rebuffer_ms, bitrate_switches, bitrate_kbps, errors, last_error, final, " +
 			"source, viewer, mode, preroll_ads, decision_us, latency_us"},
-		events.FamilyRecs:     {cols: "list_id, user_id, surface, model, experiment, arm, items, latency_us, item, position"},
+		events.FamilyRecs: {cols: "list_id, user_id, surface, model, experiment, arm, items, latency_us, item, position"},
 	}
 	for i, ev := range evs {
 		typed := ev.(events.Typed)
