@@ -53,10 +53,11 @@ type Bidder struct {
 }
 
 var (
-	featureErrors  = metrics.Counter(`cuepoint_bidder_feature_errors_total`)
-	budgetRefused  = metrics.Counter(`cuepoint_bidder_budget_refusals_total`)
-	nobidCounters  sync.Map // reason → *vm.Counter
-	noticeCounters sync.Map
+	featureErrors   = metrics.Counter(`cuepoint_bidder_feature_errors_total`)
+	budgetRefused   = metrics.Counter(`cuepoint_bidder_budget_refusals_total`)
+	nobidCounters   sync.Map // reason → *vm.Counter
+	noticeCounters  sync.Map
+	privacyCounters sync.Map
 )
 
 func (b *Bidder) nobidCounter(reason string) *vm.Counter {
@@ -65,6 +66,16 @@ func (b *Bidder) nobidCounter(reason string) *vm.Counter {
 	}
 	c := metrics.Counter(`cuepoint_bidder_nobids_total{reason="` + reason + `"}`)
 	nobidCounters.Store(reason, c)
+	return c
+}
+
+// privacyCounter counts requests bid on without personalization, by reason.
+func privacyCounter(reason string) *vm.Counter {
+	if c, ok := privacyCounters.Load(reason); ok {
+		return c.(*vm.Counter)
+	}
+	c := metrics.Counter(`cuepoint_bidder_privacy_restricted_total{reason="` + reason + `"}`)
+	privacyCounters.Store(reason, c)
 	return c
 }
 

@@ -44,6 +44,9 @@ func (b *Bidder) decide(ctx context.Context, rc *requestCtx) string {
 		return reasonCurrency
 	}
 	rc.priv = decidePrivacy(&rc.facts, b.cfg.TCFVendorID)
+	if rc.priv.reason != "" {
+		privacyCounter(rc.priv.reason).Inc()
+	}
 	if rc.priv.personalize && rc.facts.viewerID != "" && b.features != nil {
 		fctx, cancel := context.WithDeadline(ctx, rc.deadline.Add(-b.cfg.MinWork/2))
 		rc.viewer.Segments = rc.viewer.Segments[:0]
