@@ -48,6 +48,9 @@ type Deps struct {
 	Emitter   Emitter
 	Catalog   Catalog
 	Frequency Frequency
+	// FrequencyStore shares frequency counts between instances (CassandraFrequency); nil
+	// keeps them per process.
+	FrequencyStore FrequencyStore
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
 }
@@ -65,8 +68,10 @@ type AdServer struct {
 	replays  *beacon.Replays
 	catalog  Catalog
 	freq     Frequency
-	emit     Emitter
-	now      func() time.Time
+	store    FrequencyStore
+	freqWriterState
+	emit Emitter
+	now  func() time.Time
 
 	inflight    atomic.Int64
 	maxInFlight int64
@@ -83,6 +88,11 @@ type AdServer struct {
 	beaconsForged *vm.Counter
 	beaconsOld    *vm.Counter
 	beaconsReplay *vm.Counter
+	freqTimeout   *vm.Counter // decisions that went on without the shared counts: too slow
+	freqError     *vm.Counter // … or failed
+	freqWriteOK   *vm.Counter
+	freqWriteErr  *vm.Counter
+	freqWriteDrop *vm.Counter
 }
 
 // New returns an adserver. Without beacon keys it generates a random one and warns: beacons
@@ -131,7 +141,7 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		pinger:   safehttp.NewPinger(fetch, safehttp.PingerOptions{Log: log}),
 		resolver: resolver{client: fetch, maxDepth: cfg.MaxWrapperDepth},
 		signer:   signer, replays: beacon.NewReplays(cfg.BeaconMaxAge),
-		catalog: deps.Catalog, freq: deps.Frequency, emit: deps.Emitter, now: deps.Now,
+		catalog: deps.Catalog, freq: deps.Frequency, store: deps.FrequencyStore, emit: deps.Emitter, now: deps.Now,
 
 		decisions:     metrics.Counter(`cuepoint_adserver_decisions_total`),
 		shed:          metrics.Counter(`cuepoint_adserver_shed_total`),
@@ -145,6 +155,14 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		beaconsForged: metrics.Counter(`cuepoint_adserver_beacons_total{result="forged"}`),
 		beaconsOld:    metrics.Counter(`cuepoint_adserver_beacons_total{result="expired"}`),
 		beaconsReplay: metrics.Counter(`cuepoint_adserver_beacons_total{result="replay"}`),
+		freqTimeout:   metrics.Counter(`cuepoint_adserver_freq_degraded_total{reason="timeout"}`),
+		freqError:     metrics.Counter(`cuepoint_adserver_freq_degraded_total{reason="error"}`),
+		freqWriteOK:   metrics.Counter(`cuepoint_adserver_freq_writes_total{result="ok"}`),
+		freqWriteErr:  metrics.Counter(`cuepoint_adserver_freq_writes_total{result="error"}`),
+		freqWriteDrop: metrics.Counter(`cuepoint_adserver_freq_writes_total{result="dropped"}`),
+	}
+	if a.store != nil {
+		a.startFreqWriters()
 	}
 	a.maxInFlight = int64(cfg.MaxInFlight)
 	if a.maxInFlight == 0 {
@@ -172,10 +190,14 @@ func (a *AdServer) Mount(srv *server.Server) {
 	srv.OnClose("adserver-pings", a.Close)
 }
 
-// Close fires the notices still queued and stops the pinger.
+// Close fires the notices still queued and stops the pinger, then writes the impressions
+// still queued for the shared frequency store.
 func (a *AdServer) Close(ctx context.Context) error {
 	if err := a.pinger.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("adserver: pings: %w", err)
+	}
+	if err := a.closeFreqWriters(ctx); err != nil {
+		return fmt.Errorf("adserver: frequency writes: %w", err)
 	}
 	return nil
 }

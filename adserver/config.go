@@ -58,6 +58,10 @@ type Config struct {
 	// no cap.
 	FreqCap    int
 	FreqWindow time.Duration
+	// FreqTimeout is how long after a request's arrival a decision waits for the viewer's
+	// shared frequency counts (read in parallel with the auction, so waited for only when the
+	// auction ends sooner); past it the local counts alone cap.
+	FreqTimeout time.Duration
 
 	// FetchAllow are networks outside fetches may reach although they are not public
 	// (`cuepoint dev` allow-lists loopback).
@@ -87,6 +91,7 @@ func DefaultConfig() Config {
 		MaxPodAds:       10,
 		FreqCap:         6,
 		FreqWindow:      time.Hour,
+		FreqTimeout:     10 * time.Millisecond,
 		BeaconMaxAge:    beacon.DefaultMaxAge,
 	}
 }
@@ -120,6 +125,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "concurrent decisions before answering 503 (0: 256 × GOMAXPROCS)")
 	fs.IntVar(&c.FreqCap, "freq-cap", c.FreqCap, "ads of one advertiser a viewer sees per --freq-window (0: no cap)")
 	fs.DurationVar(&c.FreqWindow, "freq-window", c.FreqWindow, "frequency cap window")
+	fs.DurationVar(&c.FreqTimeout, "freq-timeout", c.FreqTimeout, "longest wait, from a request's arrival, for the viewer's shared frequency counts (then local counts only)")
 	allow := fs.StringList("fetch-allow", nil, "non-public networks outside fetches may reach (CIDR), e.g. 127.0.0.0/8 in development")
 	keys := fs.String("beacon-key", "", "HMAC keys signing tracking beacons: hex, ≥ 32 bytes each, comma-separated, the first signs (secret)")
 	fs.DurationVar(&c.BeaconMaxAge, "beacon-max-age", c.BeaconMaxAge, "how long a beacon stays valid after its ad was decided")
@@ -174,6 +180,8 @@ func (c *Config) Validate() error {
 		return bad("max-queue-time", "want a positive --max-queue-time and a --max-in-flight ≥ 0")
 	case c.FreqCap < 0 || (c.FreqCap > 0 && c.FreqWindow <= 0):
 		return bad("freq-cap", "want ≥ 0 with a positive --freq-window")
+	case c.FreqTimeout <= 0 || c.FreqTimeout >= c.DecisionTimeout:
+		return bad("freq-timeout", "want a positive duration below --decision-timeout %s, got %s", c.DecisionTimeout, c.FreqTimeout)
 	case !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):
 		return bad("public-url", "%q is not an http(s) URL", c.PublicURL)
 	}

@@ -62,6 +62,9 @@ type Decision struct {
 	Latency        time.Duration
 	// Dropped counts the ads left out of the pod, by reason.
 	Dropped map[string]int
+	// sharedFreq are the viewer's impressions per advertiser domain from the shared store (nil:
+	// local counts only).
+	sharedFreq map[string]int
 }
 
 // Filled returns the time the pod's ads take.
@@ -118,6 +121,7 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 	deadline := arrival.Add(a.cfg.DecisionTimeout)
 	auctionDeadline := arrival.Add(a.cfg.AuctionTimeout)
 	hdr := deviceHeaders(br)
+	fr := a.startFreqRead(br.Viewer, now, deadline) // in parallel with the auction
 
 	// 1. The auction.
 	st := auctionStatePool.Get().(*auctionState)
@@ -130,6 +134,7 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 		d.AuctionWait = time.Since(waitStart)
 	}
 	d.AuctionLatency = time.Since(arrival)
+	d.sharedFreq = a.awaitFreq(fr, arrival)
 	d.Bidders = a.auction.Len()
 	d.Bids = len(st.res.Bids)
 	d.Dropped = map[string]int{}
@@ -343,7 +348,7 @@ func (a *AdServer) screen(c *candidate, br *BreakRequest, d *Decision) {
 		if b.DealID != "" {
 			c.loss = auction.LossBelowDealFloor
 		}
-	case a.capped(br.Viewer, b.ADomain, d.Issued):
+	case a.capped(d, b.ADomain):
 		c.dropped, c.loss = dropFreqCap, auction.LossAdvertiserExcluded
 	case c.resolved != nil && c.media == nil:
 		a.checkMedia(c, br)
@@ -460,12 +465,16 @@ func (a *AdServer) floor(b *auction.Bid, dur time.Duration) int64 {
 	return int64(f*1e6 + 0.5)
 }
 
-func (a *AdServer) capped(viewer string, domains []string, now time.Time) bool {
+// capped reports whether the decision's viewer has seen the cap of ads of one of domains: the
+// larger of the local count (this instance's impressions, at once) and the shared one (every
+// instance's, as read at the start of the decision).
+func (a *AdServer) capped(d *Decision, domains []string) bool {
+	viewer := d.Break.Viewer
 	if a.cfg.FreqCap <= 0 || viewer == "" {
 		return false
 	}
 	for _, dom := range domains {
-		if a.freq.Count(viewer, dom, now) >= a.cfg.FreqCap {
+		if max(a.freq.Count(viewer, dom, d.Issued), d.sharedFreq[dom]) >= a.cfg.FreqCap {
 			return true
 		}
 	}
@@ -554,7 +563,7 @@ func (a *AdServer) fillLineItems(d *Decision, br *BreakRequest, keys exclKeys, u
 		var slots []int
 		var items []fitItem
 		for _, li := range all {
-			if li.Kind != kind || !li.Live(now) || a.capped(br.Viewer, []string{li.ADomain}, now) {
+			if li.Kind != kind || !li.Live(now) || a.capped(d, []string{li.ADomain}) {
 				continue
 			}
 			m, st := a.catalog.Media(li.CreativeID)

@@ -8,8 +8,9 @@ import (
 
 // Frequency counts, per viewer, the ads of each advertiser they saw, for frequency caps. The
 // adserver records an ad when its impression beacon lands and reads the counts when it fills
-// a break. A production deployment with several instances backs it with a shared store (the
-// featurestore's counters); MemoryFrequency serves one process.
+// a break. It is the process's own count; with several instances a FrequencyStore shares the
+// counts between them and Frequency is its near-cache (freq_shared.go). MemoryFrequency is
+// the default.
 type Frequency interface {
 	Count(viewer, key string, now time.Time) int
 	Record(viewer, key string, now time.Time)

@@ -69,7 +69,7 @@ func (a *AdServer) HandleBeacon(ctx *fasthttp.RequestCtx) {
 	}
 	if event == eventImpression {
 		if b.Viewer != "" && b.ADomain != "" {
-			a.freq.Record(b.Viewer, b.ADomain, now)
+			a.recordImpression(b.Viewer, b.ADomain, b.AdServingID, now)
 		}
 		a.pinger.Fire(safehttp.KindBill, b.BillingURL, nil)
 	}

@@ -149,6 +149,12 @@ type env struct {
 
 func start(t *testing.T, cfg adserver.Config) *env {
 	t.Helper()
+	return startDeps(t, cfg, adserver.Deps{})
+}
+
+// startDeps starts an adserver with deps (Log, Catalog and Emitter are the env's).
+func startDeps(t *testing.T, cfg adserver.Config, deps adserver.Deps) *env {
+	t.Helper()
 	e := &env{t: t, cat: newFakeCatalog(), rec: &recorder{}, docs: map[string][]byte{}}
 	srv := server.New("adserver", "127.0.0.1:0")
 	cfg.PublicURL = "http://placeholder" // replaced once the port is known
@@ -156,7 +162,8 @@ func start(t *testing.T, cfg adserver.Config) *env {
 		t.Fatal(err)
 	}
 	cfg.PublicURL = "http://" + srv.Addr()
-	a, err := adserver.New(cfg, adserver.Deps{Log: logging.Discard, Catalog: e.cat, Emitter: e.rec})
+	deps.Log, deps.Catalog, deps.Emitter = logging.Discard, e.cat, e.rec
+	a, err := adserver.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

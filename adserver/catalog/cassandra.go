@@ -16,12 +16,15 @@ import (
 // migration versions never collide with another package's (each keyspace records its own).
 const DefaultKeyspace = "cuepoint_adserver"
 
-// Schema returns the catalog's Cassandra migrations for keyspace. The CQL is what Cassandra 2.1
-// (dev, CI) and 4/5 (production) both accept.
+// Schema returns the Cassandra migrations of the adserver's keyspace: the catalog's tables and
+// the frequency caps' (one list, because a keyspace records one sequence of versions). The CQL
+// is what Cassandra 2.1 (dev, CI) and 4/5 (production) both accept.
 //
 //	creatives   one row per creative: the JSON document of the admin API, with the fields an
 //	            operator looks at in cqlsh as columns
 //	line_items  one row per line item: its JSON document
+//	frequency   one partition per viewer, one row per impression (advertiser domain, ad
+//	            serving id), written with a TTL of the cap's window (adserver.CassandraFrequency)
 func Schema(keyspace string) []migrate.Migration {
 	return []migrate.Migration{{
 		Version: 1,
@@ -41,6 +44,23 @@ func Schema(keyspace string) []migrate.Migration {
 				doc text,
 				updated_at timestamp
 			) WITH comment = 'cuepoint adserver: direct-sold and house line items (admin API documents)'`,
+		},
+	}, {
+		Version: 2,
+		Name:    "adserver: frequency caps shared by instances",
+		// Rows, not counters: a row per impression keyed by its ad serving id is idempotent (two
+		// instances counting one beacon write one row) and expires with its TTL; a counter can
+		// neither expire nor be retried without counting twice. Only TTL'd rows are ever
+		// written, so tombstones need no long grace period.
+		Up: []string{
+			`CREATE TABLE IF NOT EXISTS ` + keyspace + `.frequency (
+				viewer text,
+				key text,
+				ad text,
+				at timestamp,
+				PRIMARY KEY ((viewer), key, ad)
+			) WITH gc_grace_seconds = 3600
+			AND comment = 'cuepoint adserver: impressions per viewer and advertiser domain, for frequency caps (rows expire after the cap window)'`,
 		},
 	}}
 }

@@ -45,8 +45,10 @@ type adserverWiring struct {
 	workers    int
 	preset     string
 	store      catalog.Store
-	brokers    []string // Kafka, for analytics; empty: events are not sent
-	spool      string
+	// freq shares frequency counts between instances (nil: per process).
+	freq    adserver.FrequencyStore
+	brokers []string // Kafka, for analytics; empty: events are not sent
+	spool   string
 	// emitter, when set, is a producer shared with other services (cuepoint dev); release
 	// gives it back at shutdown. brokers and spool are then unused.
 	emitter  *producer.Producer
@@ -110,11 +112,11 @@ in process memory. See docs/adserver.md.`)
 		log.Warn("creative catalog in process memory: registrations are forgotten on restart (conditioned files are kept and reused)")
 		w.store = catalog.NewMemoryStore()
 	} else {
-		st, closer, err := openCatalogStore(ctx, p.cassandra(), p.cassandraOptions(""), p.cassandraReplication, *keyspace, log)
+		st, freq, closer, err := openCatalogStore(ctx, p.cassandra(), p.cassandraOptions(""), p.cassandraReplication, *keyspace, cfg.FreqWindow, log)
 		if err != nil {
 			return err
 		}
-		w.store, closeDB = st, closer
+		w.store, w.freq, closeDB = st, freq, closer
 	}
 	srv, err := buildAdserver(ctx, w)
 	if err != nil {
@@ -158,7 +160,7 @@ func buildAdserver(ctx context.Context, w adserverWiring) (*server.Server, error
 		_ = cond.Close(context.Background())
 		return nil, fmt.Errorf("load the creative catalog: %w", err)
 	}
-	deps := adserver.Deps{Log: log, Catalog: cat}
+	deps := adserver.Deps{Log: log, Catalog: cat, FrequencyStore: w.freq}
 	srv := server.New("adserver", cfg.Addr, server.WithLogger(log), server.WithAdminToken(w.adminToken), server.WithMaxBodySize(256<<10))
 	// Closers run in reverse: the adserver's pings, then conditioning, then the catalog's writes,
 	// then analytics.
@@ -192,32 +194,40 @@ func buildAdserver(ctx context.Context, w adserverWiring) (*server.Server, error
 	return srv, nil
 }
 
-// openCatalogStore migrates the adserver's keyspace and opens the Cassandra catalog store.
-func openCatalogStore(ctx context.Context, hosts []string, o db.CassandraOptions, replication, keyspace string, log *slog.Logger) (catalog.Store, func(), error) {
+// openCatalogStore migrates the adserver's keyspace and opens the Cassandra catalog store and
+// the shared frequency counts (caps over window) on one session.
+func openCatalogStore(ctx context.Context, hosts []string, o db.CassandraOptions, replication, keyspace string, window time.Duration, log *slog.Logger) (catalog.Store, adserver.FrequencyStore, func(), error) {
 	o.Timeout = 20 * time.Second // schema changes take seconds
 	admin, err := db.OpenCassandra(hosts, o)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	applied, err := catalog.Migrate(mctx, admin, keyspace, replication)
 	cancel()
 	admin.Close()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	log.Info("adserver schema migrated", "keyspace", keyspace, "applied", applied)
-	o.Timeout = 2 * time.Second // the catalog is read at start and written off the request path
+	// The catalog is read at start and written off the request path; frequency reads are
+	// bounded by each decision's own deadline, writes by theirs.
+	o.Timeout = 2 * time.Second
 	sess, err := db.OpenCassandra(hosts, o)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st, err := catalog.NewCassandraStore(sess, keyspace)
 	if err != nil {
 		sess.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return st, sess.Close, nil
+	freq, err := adserver.NewCassandraFrequency(sess, keyspace, window)
+	if err != nil {
+		sess.Close()
+		return nil, nil, nil, err
+	}
+	return st, freq, sess.Close, nil
 }
 
 // ladderFrom reads --ladder, defaulting to the origin's content ladder.
@@ -330,7 +340,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, catalog.DefaultKeyspace, env.log)
+	st, freq, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, catalog.DefaultKeyspace, cfg.FreqWindow, env.log)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +350,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 		return nil, err
 	}
 	srv, err := buildAdserver(ctx, adserverWiring{cfg: &cfg, log: env.log, adminToken: env.adminToken,
-		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st,
+		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st, freq: freq,
 		emitter: prod, release: release, seedDemo: true})
 	if err != nil {
 		_ = release(context.Background())
