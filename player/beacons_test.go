@@ -218,3 +218,30 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectedSegments: SSAI serves ad segments as redirects through itself (to fire
+// server-side beacons); the player follows them and counts the media it got.
+func TestRedirectedSegments(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/media.m3u8":
+			io.WriteString(w, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nad/0.ts\n#EXTINF:2,\nseg1.ts\n#EXT-X-ENDLIST\n")
+		case "/ad/0.ts":
+			http.Redirect(w, r, "/creatives/0.ts", http.StatusFound)
+		case "/creatives/0.ts", "/seg1.ts":
+			w.Write(make([]byte, 1000))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	p := New(virtual())
+	defer p.Close()
+	res, err := p.Play(context.Background(), srv.URL+"/media.m3u8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Segments != 2 || res.Bytes != 2000 || !res.Ended || res.WatchTime != 4*time.Second {
+		t.Errorf("%+v", res)
+	}
+}

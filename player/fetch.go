@@ -3,6 +3,7 @@ package player
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -78,30 +79,51 @@ func (f *fetcher) document(ctx context.Context, method, u string, contentType st
 // header returns a header of the last document's response.
 func (f *fetcher) header(name string) string { return string(f.doc.Header.Peek(name)) }
 
-// segment GETs u and discards the body as it streams in, returning its size.
+// maxRedirects bounds the redirects followed for one segment (SSAI serves ad segments as a
+// redirect through itself, to fire server-side beacons).
+const maxRedirects = 5
+
+// segment GETs u, following redirects, and discards the body as it streams in, returning its
+// size.
 func (f *fetcher) segment(ctx context.Context, u string) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	f.req.Reset()
-	f.req.SetRequestURI(u)
-	if err := f.client.DoDeadline(&f.req, &f.media, f.deadline(ctx)); err != nil {
-		return 0, err
-	}
-	var n int64
-	var err error
-	if bs := f.media.BodyStream(); bs != nil {
-		n, err = io.Copy(io.Discard, bs)
-		if cerr := f.media.CloseBodyStream(); err == nil {
-			err = cerr
+	for hop := 0; ; hop++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
 		}
-	} else {
-		n = int64(len(f.media.Body()))
+		f.req.Reset()
+		f.req.SetRequestURI(u)
+		if err := f.client.DoDeadline(&f.req, &f.media, f.deadline(ctx)); err != nil {
+			return 0, err
+		}
+		var n int64
+		var err error
+		if bs := f.media.BodyStream(); bs != nil {
+			n, err = io.Copy(io.Discard, bs)
+			if cerr := f.media.CloseBodyStream(); err == nil {
+				err = cerr
+			}
+		} else {
+			n = int64(len(f.media.Body()))
+		}
+		c := f.media.StatusCode()
+		if fasthttp.StatusCodeIsRedirect(c) && hop < maxRedirects {
+			loc := string(f.media.Header.Peek("Location"))
+			base, perr := url.Parse(u)
+			if loc == "" || perr != nil {
+				return n, &StatusError{Code: c, URL: u}
+			}
+			next, perr := resolve(base, loc)
+			if perr != nil {
+				return n, fmt.Errorf("player: redirect from %s: %w", u, perr)
+			}
+			u = next.String()
+			continue
+		}
+		if c < 200 || c > 299 {
+			return n, &StatusError{Code: c, URL: u}
+		}
+		return n, err
 	}
-	if c := f.media.StatusCode(); c < 200 || c > 299 {
-		return n, &StatusError{Code: c, URL: u}
-	}
-	return n, err
 }
 
 // resolve resolves ref against base (RFC 3986).

@@ -318,7 +318,9 @@ func (s *session) start(ctx context.Context, u *url.URL) error {
 		if err != nil {
 			return err
 		}
-		info.RequestID = s.f.header("X-Request-Id")
+		if id := s.f.header("X-Request-Id"); id != "" {
+			info.RequestID = id
+		}
 		s.res.Info = info
 		now := s.clock.Now()
 		s.res.Startup.Session = now.Sub(t)

@@ -54,9 +54,9 @@ type Result struct {
 	WatchTime       time.Duration // time playing (not stalled)
 	Rebuffers       int           // stalls after playback started
 	RebufferTime    time.Duration
-	Switches        int   // variant changes
-	BitrateKbps     int   // time-weighted average bandwidth of the variants played
-	Errors          int   // failed requests (each retried)
+	Switches        int // variant changes
+	BitrateKbps     int // time-weighted average bandwidth of the variants played
+	Errors          int // failed requests (each retried)
 	LastError       string
 	Segments        int   // media segments downloaded (every track)
 	Bytes           int64 // bytes of media downloaded

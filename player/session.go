@@ -23,7 +23,7 @@ type SessionInfo struct {
 	Session     string `json:"session"`     // opaque signed token ("" when started at a master URL)
 	ManifestURL string `json:"manifestUrl"` // the session's multivariant playlist
 	TrackingURL string `json:"trackingUrl"` // its tracking JSON ("" when unknown)
-	RequestID   string `json:"-"`           // X-Request-Id of the session start: the preroll decision's trace id
+	RequestID   string `json:"requestId"`   // X-Request-Id of the session start: the preroll decision's trace id
 }
 
 // maxDocument bounds a JSON answer the player reads (session, tracking).
