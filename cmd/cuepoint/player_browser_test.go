@@ -204,7 +204,7 @@ func TestPlayerInBrowser(t *testing.T) {
 		q    string
 		args []any
 	}{
-		{"ad impressions of the session", uint64(wantAds), "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND session_id = ?", []any{report.Session.Session}},
+		{"ad impressions of the session", uint64(wantAds), "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND session_id = ?", []any{report.Session.QoESession}},
 		{"QoE reports of the session", 2, "SELECT count() FROM cuepoint.playback WHERE type = 'qoe' AND session_id = ? AND service = 'web-player'", []any{report.Session.QoESession}},
 		{"a final QoE report with startup and watch time", 1, "SELECT count() FROM cuepoint.playback WHERE session_id = ? AND final = 1", []any{report.Session.QoESession}},
 		{"recs clicks of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'click' AND user_id = ? AND item = ?", []any{uid, report.Picked}},

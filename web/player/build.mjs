@@ -6,7 +6,7 @@
 //
 // The origin serves the result from disk at /player/ (cuepoint origin --player-dir).
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,8 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-await rm(outdir, { recursive: true, force: true });
+// Files are overwritten in place, never the directory removed: a running origin holds the
+// directory open (os.Root) and keeps serving the new build.
 await mkdir(join(outdir, 'assets'), { recursive: true });
 const result = await esbuild.build({
   entryPoints: { app: join(here, 'src', 'main.js') },

@@ -10,7 +10,7 @@
 const POLL_MS = 4000;
 
 export class Ads {
-  constructor({ trackingUrl, video, hls, live, onChange = () => {}, fetchImpl = fetch }) {
+  constructor({ trackingUrl, video, hls, live, onChange = () => {}, fetchImpl = (...a) => fetch(...a) }) {
     this.url = trackingUrl;
     this.video = video;
     this.hls = hls;
@@ -40,7 +40,8 @@ export class Ads {
     } catch {
       /* the next poll tries again */
     }
-    if (!this.closed) this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
+    // Breaks appear once the session's playlists have been fetched: look again soon until then.
+    if (!this.closed) this.pollTimer = setTimeout(() => this.poll(), this.avails.length ? POLL_MS : 1000);
   }
 
   // position returns where playback is on the avails' timeline: seconds for VOD, epoch ms for

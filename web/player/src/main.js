@@ -163,9 +163,10 @@ async function openSession(src, content, mode) {
     if (resp.ok) {
       const r = await resp.json();
       s.session = r.session;
+      s.sessionId = r.id || r.sessionId || tokenSessionId(r.session);
       s.manifestUrl = r.manifestUrl;
       s.trackingUrl = r.trackingUrl;
-      s.requestId = resp.headers.get('X-Request-Id');
+      s.requestId = r.requestId || resp.headers.get('X-Request-Id');
     } else if (resp.status === 404 || resp.status === 405) {
       // An SSAI without session creation: its playlist URL starts a session directly.
       s.manifestUrl = `${state.config.ssai}/ssai/${encodeURIComponent(src.name)}/master.m3u8?uid=${encodeURIComponent(state.uid)}`;
@@ -181,9 +182,24 @@ async function openSession(src, content, mode) {
   } else {
     s.manifestUrl = src.url;
   }
-  // The QoE session id: SSAI's session when it is a valid event id, else one of the page's.
-  s.qoeSession = isToken(s.session) ? s.session : 'web-' + newId();
+  // The QoE session id: SSAI's session id (what its ad events carry), else one of the page's.
+  s.qoeSession = isToken(s.sessionId) ? s.sessionId : 'web-' + newId();
   return s;
+}
+
+// tokenSessionId reads the session id that analytics and the adserver see out of an SSAI
+// session token (ssai/token.go: base64url of version 1, flags, the 8-byte id, …), for an SSAI
+// whose POST /v1/sessions answer does not carry the id itself.
+function tokenSessionId(tok) {
+  try {
+    const bin = atob(tok.replace(/-/g, '+').replace(/_/g, '/').slice(0, 16));
+    if (bin.length < 10 || bin.charCodeAt(0) !== 1) return null;
+    let id = '';
+    for (let i = 2; i < 10; i++) id += bin.charCodeAt(i).toString(16).padStart(2, '0');
+    return id;
+  } catch {
+    return null;
+  }
 }
 
 // start plays source (a source name), optionally as catalogue title content; rec is the
@@ -313,6 +329,7 @@ function drawQoE() {
   $('qoe-bitrate').textContent = q.bitrateKbps ? `${q.bitrateKbps} kb/s` : '–';
   $('qoe-switches').textContent = String(q.switches);
   $('qoe-errors').textContent = String(q.errors);
+  $('qoe-errors').title = q.lastError || '';
 }
 
 async function refreshRecs() {

@@ -34,12 +34,12 @@ export class QoE {
     on(video, 'ended', () => this.pauseClock());
     on(video, 'error', () => this.onError(video.error ? `media error ${video.error.code}` : 'media error'));
     const onLevel = (_, data) => this.onLevel(data.level);
+    // Errors the viewer sees: fatal ones. hls.js recovers from the others by itself (stalls are
+    // counted as rebuffers); they are kept in warnings for the curious.
+    this.warnings = [];
     const onError = (_, data) => {
-      // Stalls are counted as rebuffers, not errors; other non-fatal hiccups hls.js recovers
-      // from by itself are not viewer-visible errors either.
-      if (data.fatal || data.type === Hls.ErrorTypes.MEDIA_ERROR && data.details !== Hls.ErrorDetails.BUFFER_STALLED_ERROR && data.details !== Hls.ErrorDetails.BUFFER_NUDGE_ON_STALL && data.details !== Hls.ErrorDetails.BUFFER_SEEK_OVER_HOLE) {
-        this.onError(data.details || data.type);
-      }
+      if (data.fatal) this.onError(data.details || data.type);
+      else if (this.warnings.length < 50) this.warnings.push(data.details || data.type);
     };
     hls.on(Hls.Events.LEVEL_SWITCHED, onLevel);
     hls.on(Hls.Events.ERROR, onError);
@@ -136,6 +136,7 @@ export class QoE {
       rebufferMs: Math.round(this.totals.rebufferMs),
       switches: this.totals.switches,
       errors: this.totals.errors,
+      lastError: this.lastError,
       bitrateKbps: Math.round(this.bitrate / 1000),
       watchMs: Math.round(this.totals.watchMs + (this.playingSince !== null ? this.now() - this.playingSince : 0)),
     };
