@@ -37,6 +37,7 @@ type Bidder struct {
 	shader  *Shader
 	signer  *signer
 	replays *replayGuard
+	dedupe  *sharedDedupe // nil: per-instance dedupe only
 
 	exhaustive bool          // tests: price every candidate (no early stop), the reference for the fast path
 	slack      time.Duration // tests: added to every deadline, so a loaded machine cannot turn bids into 204s
@@ -132,6 +133,9 @@ func New(cfg Config, deps Deps) (*Bidder, error) {
 	default:
 		return nil, fmt.Errorf("bidder: video markup %q: want %q or %q", cfg.VideoMarkup, MarkupInAdm, MarkupInNURL)
 	}
+	if cfg.DedupeTimeout <= 0 {
+		cfg.DedupeTimeout = 100 * time.Millisecond
+	}
 	if cfg.FX == nil {
 		cfg.FX = map[string]float64{"USD": 1}
 	}
@@ -153,6 +157,9 @@ func New(cfg Config, deps Deps) (*Bidder, error) {
 		latency:         metrics.Latency(`cuepoint_bidder_decision_seconds`),
 		bidResponses:    metrics.Counter(`cuepoint_bidder_bid_responses_total`),
 		invalidRequests: metrics.Counter(`cuepoint_bidder_invalid_requests_total`),
+	}
+	if deps.Dedupe != nil {
+		b.dedupe = &sharedDedupe{d: deps.Dedupe}
 	}
 	b.index.Store(NewIndex(nil))
 	metrics.Gauge(`cuepoint_bidder_campaigns`, func() float64 { return float64(b.index.Load().Len()) })

@@ -28,6 +28,7 @@ type Config struct {
 
 	NoticeKey          []byte        // HMAC-SHA256 key of notice URLs (secret)
 	NoticeTTL          time.Duration // notices older than this are refused; replays are remembered this long
+	DedupeTimeout      time.Duration // deadline of the shared notice dedupe, per notice (then per-instance)
 	ReservationWindow  time.Duration // a bid's budget reservation is released if no notice settles it by then
 	PriceEncryptionKey []byte        // exchange price encryption key (secret), optional
 	PriceIntegrityKey  []byte        // exchange price integrity key (secret), optional
@@ -58,6 +59,7 @@ func DefaultConfig() Config {
 		MinWork:           2 * time.Millisecond,
 		MaxQueueTime:      5 * time.Millisecond,
 		NoticeTTL:         24 * time.Hour,
+		DedupeTimeout:     100 * time.Millisecond,
 		ReservationWindow: 2 * time.Minute,
 		FX:                map[string]float64{"USD": 1},
 		VideoMarkup:       MarkupInAdm,
@@ -97,6 +99,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.StringVar(&c.VideoMarkup, "video-markup", c.VideoMarkup, "where video bids carry their VAST unless the campaign sets video_markup: adm (in the bid) or nurl (no adm; the signed win URL serves it and counts the win)")
 	fs.IntVar(&c.TCFVendorID, "tcf-vendor-id", 0, "our IAB TCF v2 vendor id; 0 checks purposes 1, 3 and 4 only")
 	fs.DurationVar(&c.NoticeTTL, "notice-ttl", c.NoticeTTL, "notices older than this are refused")
+	fs.DurationVar(&c.DedupeTimeout, "notice-dedupe-timeout", c.DedupeTimeout, "deadline of the Cassandra record that deduplicates notices across instances, per notice; past it the notice is deduplicated on this instance only")
 	fs.DurationVar(&c.ReservationWindow, "reservation-window", c.ReservationWindow, "budget held for a bid until a notice settles it")
 	fs.Float64Var(&c.ShadingFloor, "shading-floor", c.ShadingFloor, "lowest first-price shading factor (bid / value)")
 	fs.Float64Var(&c.LeaseFraction, "lease-fraction", c.LeaseFraction, "share of a daily budget leased from the spend ledger at a time")
@@ -104,6 +107,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.StringVar(&c.Keyspace, "bidder-keyspace", c.Keyspace, "Cassandra keyspace of campaigns and budget leases (created when missing)")
 	fs.Check(config.Positive("default-tmax", &c.DefaultTmax))
 	fs.Check(config.Positive("notice-ttl", &c.NoticeTTL))
+	fs.Check(config.Positive("notice-dedupe-timeout", &c.DedupeTimeout))
 	fs.Check(config.Positive("reservation-window", &c.ReservationWindow))
 	fs.Check(func() error {
 		var err error

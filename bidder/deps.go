@@ -73,6 +73,9 @@ type Deps struct {
 	Features Features
 	Counters FrequencyCounters
 	Emitter  Emitter
+	// Dedupe is the record of notices counted shared by every instance; nil deduplicates
+	// notices per instance only.
+	Dedupe NoticeDedupe
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
 }

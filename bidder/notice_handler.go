@@ -83,7 +83,17 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	if kind == "event" {
 		ns += ":" + string(args.Peek("e"))
 	}
-	if !b.replays.first(ns, t.BidID, expiry, now) {
+	// Replays: this instance's record first, then (for what spends or counts) the record shared
+	// by every instance, all under one short deadline (dedupe.go).
+	dctx, cancel := context.WithTimeout(context.Background(), b.cfg.DedupeTimeout)
+	defer cancel()
+	firstKind := false
+	if kind == kindImp || kind == "event" {
+		firstKind = b.replays.first(ns, t.BidID, expiry, now) // pixels: per instance
+	} else {
+		firstKind = b.first(dctx, ns, t.BidID, expiry, now)
+	}
+	if !firstKind {
 		b.noticeCounter(kind, "replay").Inc()
 		b.emitNotice(kind, t, clearing, lossCode)
 		if serveVAST {
@@ -97,7 +107,7 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	c, _ := b.index.Load().Campaign(t.CampaignID)
 	switch kind {
 	case kindWin, kindBill:
-		if b.replays.first("settle", t.BidID, expiry, now) {
+		if b.first(dctx, "settle", t.BidID, expiry, now) {
 			if c != nil {
 				usd := int64(float64(clearing) * b.fxOf(t.Currency))
 				b.pacer.Settle(c, t.Reserved, (usd+999)/1000, issued, now)
@@ -106,16 +116,16 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 				b.shader.Win(t.ShadeBucket, t.ShadeLevel)
 			}
 		}
-		b.countImpression(t, expiry, now)
+		b.countImpression(dctx, t, expiry, now)
 	case kindLoss:
-		if b.replays.first("settle", t.BidID, expiry, now) && c != nil {
+		if b.first(dctx, "settle", t.BidID, expiry, now) && c != nil {
 			b.pacer.Release(c, t.Reserved, issued, now)
 		}
 		if t.AT == 1 && clearing > 0 {
 			b.shader.Lost(t.ShadeBucket, t.ShadeLevel, t.PriceMicros, clearing)
 		}
 	case kindImp:
-		b.countImpression(t, expiry, now)
+		b.countImpression(dctx, t, expiry, now)
 	}
 	b.emitNotice(kind, t, clearing, lossCode)
 	if serveVAST {
@@ -157,8 +167,8 @@ func (b *Bidder) serveVAST(ctx *fasthttp.RequestCtx, t *noticeToken, tok []byte)
 }
 
 // countImpression increments the viewer's frequency counter once per bid.
-func (b *Bidder) countImpression(t *noticeToken, expiry, now time.Time) {
-	if t.ViewerID == "" || b.counters == nil || !b.replays.first("cap", t.BidID, expiry, now) {
+func (b *Bidder) countImpression(dctx context.Context, t *noticeToken, expiry, now time.Time) {
+	if t.ViewerID == "" || b.counters == nil || !b.first(dctx, "cap", t.BidID, expiry, now) {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

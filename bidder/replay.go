@@ -9,9 +9,8 @@ import (
 // duplicate pixel, an attacker with a copied URL) is acknowledged but counted once. Entries
 // live as long as a notice is accepted (NoticeTTL) and are swept as shards grow.
 //
-// It is per process: an instance restart forgets, and a notice replayed to another instance is
-// not recognized. Spend cannot double by that route beyond one bid's price per replayed URL,
-// and BENCHMARKS/doc list the shared ledger as the next step.
+// It is per process: the fast path. Across instances (and restarts), a notice new to this
+// instance is also checked against the shared record when one is configured (dedupe.go).
 type replayGuard struct {
 	shards [64]replayShard
 }

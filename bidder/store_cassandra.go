@@ -23,6 +23,8 @@ const DefaultKeyspace = "cuepoint_bidder"
 //	campaigns      one row per campaign: the JSON document of the admin API
 //	budget_leases  per campaign and UTC day, the budget leased to instances so far, advanced
 //	               only by lightweight transactions (compare-and-set), never beyond the budget
+//	notice_dedupe  per bid and notice kind, the notices already counted by any instance,
+//	               inserted IF NOT EXISTS with a TTL of --notice-ttl (dedupe.go)
 func Schema(keyspace string) []migrate.Migration {
 	return []migrate.Migration{{
 		Version: 1,
@@ -39,6 +41,20 @@ func Schema(keyspace string) []migrate.Migration {
 				leased bigint,
 				PRIMARY KEY ((campaign_id, day))
 			) WITH comment = 'cuepoint bidder: daily budget leased to instances, micros'`,
+		},
+	}, {
+		Version: 2,
+		Name:    "bidder: notice dedupe shared by instances",
+		Up: []string{
+			// Rows expire (TTL); their tombstones need not outlive a few hours: a resurrected
+			// row would only make a replay look like a replay.
+			`CREATE TABLE IF NOT EXISTS ` + keyspace + `.notice_dedupe (
+				bid_id text,
+				ns text,
+				seen_at timestamp,
+				PRIMARY KEY ((bid_id, ns))
+			) WITH comment = 'cuepoint bidder: notices counted, by bid and kind (TTL)'
+			  AND gc_grace_seconds = 10800`,
 		},
 	}}
 }

@@ -101,7 +101,7 @@ func newBidderProducer(brokers []string, dir string, log *slog.Logger) (*produce
 }
 
 // wireBidderCassandra migrates the bidder's keyspace and fills deps with the Cassandra
-// campaign store, budget ledger and featurestore reader. The returned func closes the sessions.
+// campaign store, budget ledger, notice dedupe and featurestore reader. The returned func closes the sessions.
 func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOptions, replication, keyspace, featureKeyspace string,
 	log *slog.Logger, deps *bidder.Deps) (func(), error) {
 	o.Timeout = 20 * time.Second // schema changes take seconds
@@ -139,6 +139,7 @@ func wireBidderCassandra(ctx context.Context, hosts []string, o db.CassandraOpti
 	features := bidder.NewFeatureStore(fst)
 	deps.Store = bidder.NewCassandraStore(sess, keyspace)
 	deps.Ledger = bidder.NewCassandraLedger(sess, keyspace)
+	deps.Dedupe = bidder.NewCassandraDedupe(sess, keyspace) // notices counted once across instances
 	deps.Features, deps.Counters = features, features
 	return func() { _ = fst.Close(); sess.Close() }, nil
 }

@@ -1,0 +1,180 @@
+package bidder
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/internal/db"
+	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
+)
+
+// dedupeKeyspace migrates a keyspace of the test's own on the shared Cassandra and returns a
+// session (LWTs need a timeout above the dedupe deadline) and the keyspace.
+func dedupeKeyspace(t *testing.T) (*CassandraDedupe, func() error) {
+	t.Helper()
+	hosts := stacktest.Cassandra(t)
+	s, err := db.OpenCassandra(hosts, db.CassandraOptions{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ks := fmt.Sprintf("bidder_dedupe_%d", os.Getpid())
+	if applied, err := Migrate(ctx, s, ks, ""); err != nil || len(applied) == 0 || applied[len(applied)-1] != 2 {
+		t.Fatalf("migrate: applied %v, %v", applied, err)
+	}
+	t.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec(); s.Close() })
+	return NewCassandraDedupe(s, ks), func() error { s.Close(); return nil }
+}
+
+// TestCrossInstanceNoticeDedupe: two bidder instances sharing the Cassandra notice record; the
+// same win, billing and loss notices sent to both (one after the other, and all at once) are
+// counted once: one "ok" in the notice metrics, one settlement, one frequency increment.
+func TestCrossInstanceNoticeDedupe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Cassandra")
+	}
+	dd, _ := dedupeKeyspace(t)
+	mv := NewMemoryViewers() // the featurestore both instances share
+	ledger := NewMemoryLedger()
+	cfg := testConfig()
+	cfg.DedupeTimeout = 10 * time.Second // decisions, not speed: a loaded CI machine must not degrade
+	c := bannerCampaign("x", 4_000_000)
+	c.FreqCap = &FreqCap{Max: 100, WindowHours: 24}
+	newInstance := func() *Bidder {
+		return newTestBidder(t, cfg, Deps{Features: mv, Counters: mv, Ledger: ledger, Dedupe: dd}, c)
+	}
+	a, b := newInstance(), newInstance()
+	freq := func(viewer string) int64 {
+		qs := []FreqQuery{{CampaignID: "x", WindowHours: 24}}
+		if err := mv.Frequency(context.Background(), viewer, qs, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return qs[0].Count
+	}
+	counts := func(kind string) (ok, replay uint64) {
+		return a.noticeCounter(kind, "ok").Get(), a.noticeCounter(kind, "replay").Get()
+	}
+	bidFor := func(viewer string) (nurl, burl, lurl string) {
+		_, r, body := call(t, a, `{"id":"r","user":{"id":"`+viewer+`"},"imp":[{"id":"1","banner":{"w":300,"h":250}}]}`)
+		if r == nil {
+			t.Fatalf("no bid: %s", body)
+		}
+		bd := bidsOf(r)[0]
+		return bd.NURL, bd.BURL, bd.LURL
+	}
+
+	// One after the other: A (the bidding instance) first, then B, then each again.
+	nurl, burl, _ := bidFor("viewer-seq")
+	winOK, winReplay := counts(kindWin)
+	billOK, _ := counts(kindBill)
+	sharedBefore := dedupeShared.Get()
+	for _, in := range []*Bidder{a, b, a, b} {
+		if code := notice(in, nurl, "2.5"); code != 200 {
+			t.Fatalf("win: %d", code)
+		}
+	}
+	for _, in := range []*Bidder{b, a} {
+		if code := notice(in, burl, "2.5"); code != 200 {
+			t.Fatalf("bill: %d", code)
+		}
+	}
+	if ok, replay := counts(kindWin); ok-winOK != 1 || replay-winReplay != 3 {
+		t.Errorf("win sent 4 times to 2 instances: %d ok, %d replays; want 1 and 3", ok-winOK, replay-winReplay)
+	}
+	if ok, _ := counts(kindBill); ok-billOK != 1 {
+		t.Errorf("bill sent to both instances: %d ok, want 1", ok-billOK)
+	}
+	if got := dedupeShared.Get() - sharedBefore; got == 0 {
+		t.Error("no replay was recognised through the shared record")
+	}
+	if n := freq("viewer-seq"); n != 1 {
+		t.Errorf("frequency counted %d times, want 1", n)
+	}
+
+	// All at once: 8 win notices and 8 billing notices racing on both instances.
+	nurl, burl, lurl := bidFor("viewer-race")
+	winOK, _ = counts(kindWin)
+	billOK, _ = counts(kindBill)
+	committedA, committedB := a.pacer.Committed("x"), b.pacer.Committed("x")
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		in, u := a, nurl
+		if i%2 == 1 {
+			in = b
+		}
+		if i >= 8 {
+			u = burl
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code := notice(in, u, "3"); code != 200 {
+				t.Errorf("notice: %d", code)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok, _ := counts(kindWin); ok-winOK != 1 {
+		t.Errorf("racing wins: %d counted, want 1", ok-winOK)
+	}
+	if ok, _ := counts(kindBill); ok-billOK != 1 {
+		t.Errorf("racing bills: %d counted, want 1", ok-billOK)
+	}
+	if n := freq("viewer-race"); n != 1 {
+		t.Errorf("racing notices counted the impression %d times, want 1", n)
+	}
+	// Exactly one instance settled: A's reservation turned into spend, or B counted unreserved
+	// spend (3 USD CPM = 3000 micros of budget); never both.
+	dA, dB := a.pacer.Committed("x")-committedA, b.pacer.Committed("x")-committedB
+	if (dA != 0) == (dB != 0) {
+		t.Errorf("settlement on A moved %d, on B %d: want exactly one instance to settle", dA, dB)
+	}
+	// A late loss notice to B does not release what was settled.
+	if code := notice(b, lurl, ""); code != 200 {
+		t.Fatalf("loss: %d", code)
+	}
+	if b.pacer.Committed("x")-committedB != dB {
+		t.Error("a loss after the win changed B's spend")
+	}
+}
+
+// TestNoticeDedupeDegraded: with the shared record unavailable (its session closed: the driver
+// refuses every query), notices are still answered and counted, deduplicated per instance, and
+// the degraded mode is counted.
+func TestNoticeDedupeDegraded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Cassandra")
+	}
+	dd, closeSession := dedupeKeyspace(t)
+	if err := closeSession(); err != nil {
+		t.Fatal(err)
+	}
+	b := newTestBidder(t, testConfig(), Deps{Dedupe: dd}, bannerCampaign("d", 4_000_000))
+	_, r, body := call(t, b, bannerReq(""))
+	if r == nil {
+		t.Fatalf("no bid: %s", body)
+	}
+	nurl := bidsOf(r)[0].NURL
+	degraded := dedupeDegraded.Get()
+	okBefore, replayBefore := b.noticeCounter(kindWin, "ok").Get(), b.noticeCounter(kindWin, "replay").Get()
+	for i := 0; i < 3; i++ {
+		if code := notice(b, nurl, "1"); code != 200 {
+			t.Fatalf("win with the shared record down: %d", code)
+		}
+	}
+	if got := dedupeDegraded.Get() - degraded; got == 0 {
+		t.Error("degraded mode not counted")
+	}
+	if ok, replay := b.noticeCounter(kindWin, "ok").Get()-okBefore, b.noticeCounter(kindWin, "replay").Get()-replayBefore; ok != 1 || replay != 2 {
+		t.Errorf("per-instance dedupe while degraded: %d ok, %d replays; want 1 and 2", ok, replay)
+	}
+	if !strings.Contains(nurl, "/v1/notice/win") {
+		t.Errorf("nurl %s", nurl)
+	}
+}
