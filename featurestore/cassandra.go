@@ -2,10 +2,8 @@ package featurestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -18,13 +16,9 @@ import (
 // (token-aware routing falling back to the local data centre, reconnection within a second),
 // with the per-attempt timeout in tens of milliseconds instead of gocql's 11 s, LOCAL_ONE
 // reads instead of QUORUM, and the native protocol version pinned (v3 speaks to Cassandra 2.1
-// and 4/5). Peer discovery stays off unless c.HostLookup: Cassandra 2.1 needs it off.
+// and 4/5). Without c.HostLookup the session keeps to c.Hosts (internal/db explains why the
+// ring is looked up anyway). The same settings serve Cassandra 2.1 (dev, CI) and 4/5.
 func NewSession(c Config, log *slog.Logger) (*gocql.Session, error) {
-	return newSession(c, log, false)
-}
-
-// newSession connects; legacy applies the settings for Cassandra < 2.2 (db.LegacySafe).
-func newSession(c Config, log *slog.Logger, legacy bool) (*gocql.Session, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -39,9 +33,6 @@ func newSession(c Config, log *slog.Logger, legacy bool) (*gocql.Session, error)
 	})
 	cl.ProtoVersion = c.ProtoVersion
 	cl.MaxWaitSchemaAgreement = 30 * time.Second
-	if legacy {
-		db.LegacySafe(cl)
-	}
 	if log == nil {
 		log = logging.Discard
 	}
@@ -56,9 +47,8 @@ func newSession(c Config, log *slog.Logger, legacy bool) (*gocql.Session, error)
 // cassandra is the backend on a gocql session. gocql prepares each statement once per
 // connection on first use and executes it by id afterwards.
 type cassandra struct {
-	sess    atomic.Pointer[gocql.Session] // nil while a supervisor has closed it (legacy.go)
+	sess    *gocql.Session
 	ownS    bool
-	sup     *supervisor // nil: the session is used as is
 	readCL  gocql.Consistency
 	writeCL gocql.Consistency
 	spec    gocql.SpeculativeExecutionPolicy
@@ -86,19 +76,8 @@ func newCassandra(s *gocql.Session, own bool, c Config) *cassandra {
 	if c.SpeculativeDelay > 0 && (c.HostLookup || len(c.Hosts) > 1) {
 		b.spec = &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: c.SpeculativeDelay}
 	}
-	b.sess.Store(s)
+	b.sess = s
 	return b
-}
-
-// errNoSession is returned while the supervisor has closed the session during an outage.
-var errNoSession = errors.New("cassandra unreachable: session closed until it answers again")
-
-// session returns the current session, or errNoSession.
-func (c *cassandra) session() (*gocql.Session, error) {
-	if s := c.sess.Load(); s != nil {
-		return s, nil
-	}
-	return nil, errNoSession
 }
 
 func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([]storedRow, error) {
@@ -106,11 +85,7 @@ func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([
 	if serial {
 		cl = gocql.Consistency(gocql.LocalSerial) // a Paxos read: sees every committed compare-and-write
 	}
-	s, err := c.session()
-	if err != nil {
-		return nil, err
-	}
-	q := s.Query(c.qRead, entity, id).WithContext(ctx).Consistency(cl).Idempotent(true)
+	q := c.sess.Query(c.qRead, entity, id).WithContext(ctx).Consistency(cl).Idempotent(true)
 	if c.spec != nil && !serial {
 		q = q.SetSpeculativeExecutionPolicy(c.spec)
 	}
@@ -134,11 +109,7 @@ func (c *cassandra) read(ctx context.Context, entity, id string, serial bool) ([
 }
 
 func (c *cassandra) write(ctx context.Context, w rowWrite) error {
-	s, err := c.session()
-	if err != nil {
-		return err
-	}
-	q := s.Query(c.qWrite, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000,
+	q := c.sess.Query(c.qWrite, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000,
 		w.ttlSeconds(), w.eventTime).WithContext(ctx).Consistency(c.writeCL)
 	if err := q.Exec(); err != nil {
 		return fmt.Errorf("write %s/%s/%s: %w", w.entity, w.id, w.view, err)
@@ -147,15 +118,11 @@ func (c *cassandra) write(ctx context.Context, w rowWrite) error {
 }
 
 func (c *cassandra) compareAndWrite(ctx context.Context, w rowWrite, old []byte) (bool, error) {
-	s, err := c.session()
-	if err != nil {
-		return false, err
-	}
 	var q *gocql.Query
 	if old == nil {
-		q = s.Query(c.qInsertIfAbsent, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000, w.ttlSeconds())
+		q = c.sess.Query(c.qInsertIfAbsent, w.entity, w.id, w.view, w.value, w.eventTime/1000, w.writeTime/1000, w.ttlSeconds())
 	} else {
-		q = s.Query(c.qUpdateIf, w.ttlSeconds(), w.value, w.eventTime/1000, w.writeTime/1000, w.entity, w.id, w.view, old)
+		q = c.sess.Query(c.qUpdateIf, w.ttlSeconds(), w.value, w.eventTime/1000, w.writeTime/1000, w.entity, w.id, w.view, old)
 	}
 	q = q.WithContext(ctx).Consistency(c.writeCL).SerialConsistency(gocql.LocalSerial)
 	applied, err := q.MapScanCAS(map[string]any{})
@@ -166,11 +133,7 @@ func (c *cassandra) compareAndWrite(ctx context.Context, w rowWrite, old []byte)
 }
 
 func (c *cassandra) remove(ctx context.Context, entity, id, view string, at int64) error {
-	s, err := c.session()
-	if err != nil {
-		return err
-	}
-	q := s.Query(c.qDelete, at, entity, id, view).WithContext(ctx).Consistency(c.writeCL)
+	q := c.sess.Query(c.qDelete, at, entity, id, view).WithContext(ctx).Consistency(c.writeCL)
 	if err := q.Exec(); err != nil {
 		return fmt.Errorf("delete %s/%s/%s: %w", entity, id, view, err)
 	}
@@ -178,12 +141,8 @@ func (c *cassandra) remove(ctx context.Context, entity, id, view string, at int6
 }
 
 func (c *cassandra) ping(ctx context.Context) error {
-	s, err := c.session()
-	if err != nil {
-		return err
-	}
 	var v string
-	q := s.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One).Idempotent(true)
+	q := c.sess.Query(`SELECT release_version FROM system.local`).WithContext(ctx).Consistency(gocql.One).Idempotent(true)
 	if err := q.Scan(&v); err != nil {
 		return fmt.Errorf("cassandra: %w", err)
 	}
@@ -191,10 +150,7 @@ func (c *cassandra) ping(ctx context.Context) error {
 }
 
 func (c *cassandra) close() {
-	if c.sup != nil {
-		c.sup.stop()
-	}
-	if s := c.sess.Swap(nil); s != nil && c.ownS {
-		s.Close()
+	if c.ownS {
+		c.sess.Close()
 	}
 }

@@ -1,8 +1,8 @@
 // Package featurestore serves online features: typed values per entity (viewer, item,
-// device, campaign, viewer×campaign) kept in Cassandra behind an in-process bigcache
-// near-cache, written by streams (package featurestore/stream), batch loads (`cuepoint
-// features load`, the recs trainer) and the HTTP API, and read on the hot paths of the bidder
-// and recs.
+// device, campaign, viewer×campaign) kept in Cassandra behind an in-process near-cache
+// (bigcache's design with a zero-copy read: nearcache.go), written by streams (package
+// featurestore/stream), batch loads (`cuepoint features load`, the recs trainer) and the HTTP
+// API, and read on the hot paths of the bidder and recs.
 //
 // # Model
 //
@@ -32,6 +32,14 @@
 // (StatusDefault). Its only errors are requests to fix (*RequestError). Tests of callers use
 // OpenMemory, the same Store on process memory.
 //
+// On hot paths, BatchGetInto answers into an Answer the caller reuses (one per goroutine or
+// from a sync.Pool): served from the near-cache, it allocates nothing. Its Values are valid
+// until the Answer is used again.
+//
+//	var a featurestore.Answer
+//	err := store.BatchGetInto(ctx, &a, featurestore.EntityUser, ids, views)
+//	for i := range a.Entities { … } // as BatchGet's answer
+//
 // # Writing
 //
 // Put (the API, loads) replaces a view's value as of an event time; the latest event time
@@ -47,7 +55,8 @@
 // with gocql's per-attempt timeout in tens of milliseconds, a per-request deadline, speculative
 // execution for reads only, ReadParallelism partitions at a time; misses of one entity from
 // concurrent callers share one read; a circuit breaker stops waiting on a failing cluster and
-// probes it back. Writes carry the view's TTL. See legacy.go for what Cassandra 2.1.0 needs.
+// probes it back. Writes carry the view's TTL. The session needs nothing special for Cassandra
+// 2.1 (internal/db/cassandra_legacy.go tells what it once did).
 //
 // # HTTP
 //
@@ -56,8 +65,9 @@
 //
 // # Budget
 //
-// BatchGet of 500 entities answered from the near-cache: ≤ 100 µs p99; it costs two
-// allocations per entity, both inside bigcache's copy-on-read (store_bench_test.go,
-// BENCHMARKS.md). Misses cost one Cassandra round trip per partition (about a millisecond on
-// loopback), bounded by the deadline.
+// BatchGet of 500 entities answered from the near-cache: ≤ 100 µs p99. BatchGetInto, reusing
+// the caller's Answer, allocates nothing on that path (about 80 ns of CPU per entity, twice a
+// bare Go map's look-up and decode); BatchGet allocates its answer, 5 allocations per batch
+// (store_bench_test.go, BENCHMARKS.md). Misses cost one Cassandra round trip per partition
+// (about a millisecond on loopback), bounded by the deadline.
 package featurestore

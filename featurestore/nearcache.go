@@ -1,85 +1,210 @@
 package featurestore
 
 import (
-	"context"
 	"encoding/binary"
-	"fmt"
+	"hash/maphash"
+	"sync"
 	"time"
-
-	"github.com/allegro/bigcache/v3"
 )
 
-// nearCache keeps recently read entities in process memory, one bigcache per entity type (so
-// a key is the bare entity id: no key is built on the read path). An entry holds every view of
-// one entity as read from Cassandra, the time of that read, and each view's expiry; an entry
-// without views is a negative entry (the entity has no features).
+// nearCache keeps recently read entities in process memory, one segmented cache per entity
+// type (so a key is the bare entity id: no key is built on the read path). An entry holds every
+// view of one entity as read from Cassandra, the time of that read, and each view's expiry; an
+// entry without views is a negative entry (the entity has no features).
+//
+// It replaced bigcache, whose Get copies the key and the entry on every read (two allocations
+// per entity of a batch). The layout is bigcache's, so the garbage collector never scans it:
+// each shard has an index map[uint64]uint32 (key hash → position) and nearCacheSegments byte
+// segments written append-only; when the current segment is full the oldest one is emptied
+// (its entries dropped from the index) and written again. A read appends the entry to a buffer
+// of the caller's under the shard's read lock (appendEntry): with a reused buffer, no
+// allocation. Entries are never changed in place, so an entry copied out stays valid.
 //
 // Entry encoding:
 //
 //	entry = 0x01 fetchedAt(8 bytes LE, Unix µs) view*
 //	view  = uvarint(view index) varint(event time µs) varint(expiry µs, 0: none) uvarint(len) value
+//
+// Record in a segment: hash(8 LE) keyLen(2 LE) entryLen(4 LE) key entry.
 type nearCache struct {
-	byType []*bigcache.BigCache
+	byType []*segCache
 }
 
 const entryV1 = 0x01
 const entryHeader = 9
 
-func newNearCache(reg *Registry, totalMB int, maxStale time.Duration) (*nearCache, error) {
+const (
+	nearCacheSegments  = 4
+	nearCacheMaxShards = 64
+	minSegment         = 64 << 10
+	recordHeader       = 14
+	refOffsetBits      = 30 // a segment is smaller than 1 GiB
+)
+
+func newNearCache(reg *Registry, totalMB int, _ time.Duration) (*nearCache, error) {
 	types := reg.Entities()
-	per := totalMB / len(types)
-	if per < 1 {
-		per = 1
-	}
-	c := &nearCache{byType: make([]*bigcache.BigCache, len(types))}
-	for i, et := range types {
-		var longest time.Duration
-		for _, v := range et.Views {
-			longest = max(longest, v.Freshness)
-		}
-		bc, err := bigcache.New(context.Background(), bigcache.Config{
-			Shards: 64,
-			// bigcache evicts entries older than this: past it an entry is useless even as a
-			// fallback, so it bounds staleness for good.
-			LifeWindow:         longest + maxStale,
-			CleanWindow:        time.Minute,
-			MaxEntriesInWindow: 64 * 64, // initial allocation only: 64 entries per shard
-			MaxEntrySize:       256,
-			HardMaxCacheSize:   per,
-		})
-		if err != nil {
-			c.close()
-			return nil, fmt.Errorf("featurestore: near-cache for %s: %w", et.Name, err)
-		}
-		c.byType[i] = bc
+	per := (totalMB << 20) / len(types)
+	c := &nearCache{byType: make([]*segCache, len(types))}
+	for i := range types {
+		c.byType[i] = newSegCache(per)
 	}
 	return c, nil
 }
 
-func (c *nearCache) get(t int, id string) ([]byte, bool) {
-	e, err := c.byType[t].Get(id)
-	return e, err == nil
+// appendEntry appends the entry of id to dst; ok is false when there is none.
+func (c *nearCache) appendEntry(t int, id string, dst []byte) ([]byte, bool) {
+	return c.byType[t].appendEntry(id, dst)
 }
 
-func (c *nearCache) set(t int, id string, entry []byte) { _ = c.byType[t].Set(id, entry) }
+// get returns a copy of the entry of id.
+func (c *nearCache) get(t int, id string) ([]byte, bool) {
+	e, ok := c.byType[t].appendEntry(id, nil)
+	return e, ok
+}
 
-func (c *nearCache) del(t int, id string) { _ = c.byType[t].Delete(id) }
+func (c *nearCache) set(t int, id string, entry []byte) { c.byType[t].set(id, entry) }
+
+func (c *nearCache) del(t int, id string) { c.byType[t].del(id) }
 
 func (c *nearCache) len() int {
 	n := 0
-	for _, bc := range c.byType {
-		if bc != nil {
-			n += bc.Len()
-		}
+	for _, sc := range c.byType {
+		n += sc.len()
 	}
 	return n
 }
 
 func (c *nearCache) close() {
-	for _, bc := range c.byType {
-		if bc != nil {
-			_ = bc.Close()
+	for _, sc := range c.byType {
+		sc.reset()
+	}
+}
+
+// segCache is a bounded map from string keys to byte entries: sharded, segmented, FIFO
+// eviction by segment, pointer-free storage.
+type segCache struct {
+	seed    maphash.Seed
+	shards  []segShard
+	mask    uint64
+	segSize int
+}
+
+type segShard struct {
+	mu    sync.RWMutex
+	index map[uint64]uint32 // hash → segment<<refOffsetBits | offset
+	segs  [nearCacheSegments][]byte
+	cur   int
+}
+
+// newSegCache returns a cache of about bytes bytes (at least one minimal segment per shard).
+func newSegCache(bytes int) *segCache {
+	n := 1
+	for n < nearCacheMaxShards && bytes/(2*n*nearCacheSegments) >= minSegment {
+		n *= 2
+	}
+	seg := max(bytes/(n*nearCacheSegments), minSegment)
+	seg = min(seg, 1<<refOffsetBits-1)
+	c := &segCache{seed: maphash.MakeSeed(), shards: make([]segShard, n), mask: uint64(n - 1), segSize: seg}
+	for i := range c.shards {
+		c.shards[i].index = map[uint64]uint32{}
+	}
+	return c
+}
+
+func (c *segCache) appendEntry(key string, dst []byte) ([]byte, bool) {
+	h := maphash.String(c.seed, key)
+	sh := &c.shards[h&c.mask]
+	sh.mu.RLock()
+	ref, ok := sh.index[h]
+	if !ok {
+		sh.mu.RUnlock()
+		return dst, false
+	}
+	rec := sh.segs[ref>>refOffsetBits][ref&(1<<refOffsetBits-1):]
+	kl := int(binary.LittleEndian.Uint16(rec[8:]))
+	el := int(binary.LittleEndian.Uint32(rec[10:]))
+	if string(rec[recordHeader:recordHeader+kl]) != key { // another key with the same hash
+		sh.mu.RUnlock()
+		return dst, false
+	}
+	dst = append(dst, rec[recordHeader+kl:recordHeader+kl+el]...)
+	sh.mu.RUnlock()
+	return dst, true
+}
+
+func (c *segCache) set(key string, entry []byte) {
+	size := recordHeader + len(key) + len(entry)
+	if size > c.segSize || len(key) > 1<<16-1 {
+		return // too large to keep: read from Cassandra each time
+	}
+	h := maphash.String(c.seed, key)
+	sh := &c.shards[h&c.mask]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	seg := sh.segs[sh.cur]
+	if len(seg)+size > c.segSize {
+		sh.rotate()
+		seg = sh.segs[sh.cur]
+	}
+	if cap(seg)-len(seg) < size { // grow towards segSize, never past it
+		grown := make([]byte, len(seg), min(c.segSize, max(2*cap(seg), len(seg)+size, 4<<10)))
+		copy(grown, seg)
+		seg = grown
+	}
+	off := len(seg)
+	seg = binary.LittleEndian.AppendUint64(seg, h)
+	seg = binary.LittleEndian.AppendUint16(seg, uint16(len(key)))
+	seg = binary.LittleEndian.AppendUint32(seg, uint32(len(entry)))
+	seg = append(seg, key...)
+	seg = append(seg, entry...)
+	sh.segs[sh.cur] = seg
+	sh.index[h] = uint32(sh.cur)<<refOffsetBits | uint32(off)
+}
+
+// rotate makes the oldest segment the current one, dropping its entries. The caller holds
+// the write lock.
+func (sh *segShard) rotate() {
+	sh.cur = (sh.cur + 1) % nearCacheSegments
+	seg := sh.segs[sh.cur]
+	for off := 0; off < len(seg); {
+		h := binary.LittleEndian.Uint64(seg[off:])
+		kl := int(binary.LittleEndian.Uint16(seg[off+8:]))
+		el := int(binary.LittleEndian.Uint32(seg[off+10:]))
+		if ref, ok := sh.index[h]; ok && ref == uint32(sh.cur)<<refOffsetBits|uint32(off) {
+			delete(sh.index, h)
 		}
+		off += recordHeader + kl + el
+	}
+	sh.segs[sh.cur] = seg[:0]
+}
+
+func (c *segCache) del(key string) {
+	h := maphash.String(c.seed, key)
+	sh := &c.shards[h&c.mask]
+	sh.mu.Lock()
+	delete(sh.index, h) // another key with this hash loses its entry too: a miss, harmless
+	sh.mu.Unlock()
+}
+
+func (c *segCache) len() int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.RLock()
+		n += len(sh.index)
+		sh.mu.RUnlock()
+	}
+	return n
+}
+
+// reset drops every entry and the memory holding them.
+func (c *segCache) reset() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.index)
+		sh.segs = [nearCacheSegments][]byte{}
+		sh.mu.Unlock()
 	}
 }
 

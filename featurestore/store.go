@@ -13,7 +13,7 @@ import (
 	"github.com/cuepoint/cuepoint/internal/logging"
 )
 
-// Store reads and writes features: Cassandra behind a bigcache near-cache. It is safe for
+// Store reads and writes features: Cassandra behind an in-process near-cache. It is safe for
 // concurrent use; open one per process and share it.
 type Store struct {
 	cfg     Config
@@ -47,14 +47,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, migrate bool) (*Sto
 	if log == nil {
 		log = logging.Discard
 	}
-	sess, reopen, err := openSupervised(ctx, cfg, log)
+	sess, err := NewSession(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	be := newCassandra(sess, true, cfg)
-	if reopen != nil {
-		be.supervise(cfg, reopen, log)
-	}
 	s, err := newStore(cfg, be, log)
 	if err != nil {
 		be.close()
@@ -156,12 +153,63 @@ func (s *Store) BatchGet(ctx context.Context, entityType string, ids []string, v
 		}
 	}
 	out := make([]Entity, len(ids))
-	s.read(ctx, et, vs, ids, out)
+	vals := make([]Values, len(ids)*len(vs))
+	s.read(ctx, et, vs, ids, out, vals, nil, nil)
 	return out, nil
+}
+
+// Answer is a BatchGetInto answer with the memory it reuses: Entities, one per requested id in
+// request order, as BatchGet returns them. The zero Answer is ready for use. An Answer is not
+// safe for concurrent use; keep one per goroutine or in a sync.Pool.
+type Answer struct {
+	Entities []Entity
+
+	vals   []Values
+	views  []*View
+	arena  []byte // near-cache entries copied out; Values point into it
+	misses []miss
+}
+
+// BatchGetInto is BatchGet answering into dst, reusing its memory: once dst has served a
+// batch as large, an answer served from the near-cache allocates nothing. dst.Entities and
+// the Values (and strings read from them) are valid until dst is used again; copy what must
+// outlive that. On error dst.Entities is empty.
+func (s *Store) BatchGetInto(ctx context.Context, dst *Answer, entityType string, ids []string, views []string) error {
+	dst.Entities = dst.Entities[:0]
+	et, vs, err := s.resolveInto(entityType, views, dst.views[:0])
+	if err != nil {
+		return err
+	}
+	dst.views = vs
+	if len(ids) > s.cfg.MaxBatch {
+		return badRequest("%d ids in one batch; the limit is %d", len(ids), s.cfg.MaxBatch)
+	}
+	for _, id := range ids {
+		if err := CheckID(id); err != nil {
+			return err
+		}
+	}
+	dst.Entities = grow(dst.Entities, len(ids))
+	dst.vals = grow(dst.vals, len(ids)*len(vs))
+	dst.arena, dst.misses = s.read(ctx, et, vs, ids, dst.Entities, dst.vals, dst.arena[:0], dst.misses[:0])
+	return nil
+}
+
+// grow returns b resized to n, reusing its array when it is large enough.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
 }
 
 // resolve looks up the entity type and the requested views.
 func (s *Store) resolve(entityType string, views []string) (*EntityType, []*View, error) {
+	return s.resolveInto(entityType, views, nil)
+}
+
+// resolveInto is resolve appending the views to vs (empty).
+func (s *Store) resolveInto(entityType string, views []string, vs []*View) (*EntityType, []*View, error) {
 	et, err := s.reg.Entity(entityType)
 	if err != nil {
 		return nil, nil, err
@@ -169,7 +217,7 @@ func (s *Store) resolve(entityType string, views []string) (*EntityType, []*View
 	if len(views) == 0 {
 		return et, et.Views, nil
 	}
-	vs := make([]*View, len(views))
+	vs = grow(vs, len(views))
 	for i, name := range views {
 		v, err := et.View(name)
 		if err != nil {
@@ -198,26 +246,33 @@ type miss struct {
 	fl        *flight
 }
 
-// read fills out for ids: near-cache first, then Cassandra for the misses.
-func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity) {
+// read fills out for ids: near-cache first, then Cassandra for the misses. vals holds
+// len(ids)*len(vs) Values; entries read from the near-cache are appended to arena and misses to
+// misses, both returned for reuse (nil ones are allocated as needed).
+func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity, vals []Values, arena []byte, misses []miss) ([]byte, []miss) {
 	start := time.Now()
 	now := start.UnixMicro()
 	nv := len(vs)
-	vals := make([]Values, len(ids)*nv)
 	fresh := int64(vs[0].Freshness / time.Microsecond)
 	for _, v := range vs[1:] {
 		fresh = min(fresh, int64(v.Freshness/time.Microsecond))
 	}
-	var misses []miss
 	var hits, negatives uint64
 	for i, id := range ids {
 		e := &out[i]
-		e.ID, e.Views = id, vals[i*nv:(i+1)*nv:(i+1)*nv]
-		entry, ok := s.cache.get(et.index, id)
-		if !ok {
+		e.ID, e.Status, e.Views = id, StatusFound, vals[i*nv:(i+1)*nv:(i+1)*nv]
+		from := len(arena)
+		var ok bool
+		if arena, ok = s.cache.appendEntry(et.index, id, arena); !ok {
 			misses = append(misses, miss{i: i})
 			continue
 		}
+		if from == 0 && cap(arena) < len(arena)*(len(ids)-i) { // size a new arena for the batch once
+			arena = append(make([]byte, 0, len(arena)*(len(ids)-i)*5/4), arena...)
+		}
+		// Entries are appended, never overwritten, within one read: when arena moves to a
+		// larger array, the Values decoded earlier keep the old one.
+		entry := arena[from:len(arena):len(arena)]
 		fetchedAt, ok := decodeEntry(entry, vs, e.Views, now)
 		if !ok {
 			misses = append(misses, miss{i: i})
@@ -241,6 +296,7 @@ func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []stri
 		s.readMisses(ctx, et, vs, out, misses, start, fresh)
 	}
 	s.m.batchGet.Update(time.Since(start).Seconds())
+	return arena, misses
 }
 
 // readMisses reads the misses from Cassandra within the deadline and degrades the rest.

@@ -7,8 +7,9 @@ import (
 
 // Values are one view's features of one entity, as read. Accessors return the stored value of
 // a feature, or its default when the feature (or the whole view) is absent, so a caller always
-// gets a usable value. Values share memory with the read that produced them: they are valid
-// forever (nothing is reused) and cost nothing to copy.
+// gets a usable value. Values share memory with the read that produced them and cost nothing
+// to copy: those of BatchGet are valid forever (nothing is reused), those of BatchGetInto until
+// its Answer is used again.
 //
 //	v := ent.Views[0]
 //	tol := v.Float("ad_tolerance") // 0.5 when the viewer has no profile yet
