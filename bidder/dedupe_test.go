@@ -178,3 +178,81 @@ func TestNoticeDedupeDegraded(t *testing.T) {
 		t.Errorf("nurl %s", nurl)
 	}
 }
+
+// TestNoticeDedupeCassandraKilled: Cassandra dies under two instances. Notices are still
+// answered (within the dedupe deadline, then per instance) and the degraded mode is counted;
+// when Cassandra is back, notices are again counted once across the instances.
+func TestNoticeDedupeCassandraKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Cassandra")
+	}
+	node := stacktest.OwnCassandra(t)
+	admin, err := db.OpenCassandra(node.Hosts(), db.CassandraOptions{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := Migrate(ctx, admin, "bidder_killed", ""); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	s, err := db.OpenCassandra(node.Hosts(), db.CassandraOptions{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dd := NewCassandraDedupe(s, "bidder_killed")
+	cfg := testConfig()
+	ledger := NewMemoryLedger()
+	a := newTestBidder(t, cfg, Deps{Ledger: ledger, Dedupe: dd}, bannerCampaign("k", 4_000_000))
+	b := newTestBidder(t, cfg, Deps{Ledger: ledger, Dedupe: dd}, bannerCampaign("k", 4_000_000))
+	nurlOf := func() string {
+		_, r, body := call(t, a, bannerReq(""))
+		if r == nil {
+			t.Fatalf("no bid: %s", body)
+		}
+		return bidsOf(r)[0].NURL
+	}
+
+	if err := node.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	nurl := nurlOf()
+	degraded := dedupeDegraded.Get()
+	okBefore, replayBefore := a.noticeCounter(kindWin, "ok").Get(), a.noticeCounter(kindWin, "replay").Get()
+	for _, in := range []*Bidder{a, a, b} {
+		if code := notice(in, nurl, "1"); code != 200 {
+			t.Fatalf("win with Cassandra down: %d", code)
+		}
+	}
+	if dedupeDegraded.Get() == degraded {
+		t.Error("degraded mode not counted while Cassandra is down")
+	}
+	// Per instance: A counted it once; B, which cannot ask anyone, counted it too.
+	if ok, replay := a.noticeCounter(kindWin, "ok").Get()-okBefore, a.noticeCounter(kindWin, "replay").Get()-replayBefore; ok != 2 || replay != 1 {
+		t.Errorf("while degraded: %d ok, %d replays; want 2 (one per instance) and 1", ok, replay)
+	}
+
+	if err := node.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Back: within the backoff and the driver's reconnection, notices are counted once again.
+	for i := 0; ; i++ {
+		nurl := nurlOf()
+		okBefore := a.noticeCounter(kindWin, "ok").Get()
+		degraded := dedupeDegraded.Get()
+		notice(a, nurl, "1")
+		notice(b, nurl, "1")
+		if dedupeDegraded.Get() == degraded {
+			if ok := a.noticeCounter(kindWin, "ok").Get() - okBefore; ok != 1 {
+				t.Fatalf("after recovery the win was counted %d times, want 1", ok)
+			}
+			break
+		}
+		if i == 120 {
+			t.Fatal("the shared record never came back after Cassandra restarted")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
