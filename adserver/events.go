@@ -31,8 +31,8 @@ func (a *AdServer) emitDecision(d *Decision) {
 	a.emit.Emit(e)
 }
 
-// trackingKinds maps beacon events to analytics tracking kinds; pause, resume and skip have
-// none (they are counted in metrics only).
+// trackingKinds maps beacon events to analytics tracking kinds: every beacon /t/{event}
+// takes.
 var trackingKinds = map[string]events.TrackingKind{
 	eventImpression: events.TrackImpression,
 	"start":         events.TrackStart,
@@ -42,8 +42,17 @@ var trackingKinds = map[string]events.TrackingKind{
 	"complete":      events.TrackComplete,
 	eventClick:      events.TrackClick,
 	eventError:      events.TrackError,
+	"pause":         events.TrackPause,
+	"resume":        events.TrackResume,
+	"skip":          events.TrackSkip,
+	"mute":          events.TrackMute,
+	"unmute":        events.TrackUnmute,
 }
 
+// emitTracking emits a counted beacon. Everything in it comes from the signed beacon: the
+// viewer, and the ad's clearing price (CPM micros) and currency — on every event of the ad;
+// revenue counts impressions only (analytics/events.AdTracking). A beacon that failed its
+// signature never gets here.
 func (a *AdServer) emitTracking(b *beacon.Beacon, source, requestID string) {
 	kind, ok := trackingKinds[b.Event]
 	if !ok {
@@ -54,6 +63,7 @@ func (a *AdServer) emitTracking(b *beacon.Beacon, source, requestID string) {
 	e := &events.AdTracking{
 		Header: h, Kind: kind, SessionID: b.Session, BreakID: b.Break, AdID: b.AdServingID,
 		Creative: b.Creative, Campaign: b.Campaign, Position: b.Position, Source: source,
+		Viewer: b.Viewer, PriceMicros: b.PriceMicros, Currency: b.Currency,
 	}
 	if kind == events.TrackError {
 		e.VASTError = b.ErrorCode

@@ -17,6 +17,7 @@ var beaconEventNames = map[string]bool{
 	eventImpression: true, eventClick: true, eventError: true, vast.EventSkip: true,
 	vast.EventStart: true, vast.EventFirstQuartile: true, vast.EventMidpoint: true,
 	vast.EventThirdQuartile: true, vast.EventComplete: true, vast.EventPause: true, vast.EventResume: true,
+	vast.EventMute: true, vast.EventUnmute: true,
 }
 
 // HandleBeacon serves GET (and POST) /t/{event}: a tracking beacon.

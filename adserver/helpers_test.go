@@ -85,6 +85,11 @@ func (f *fakeCatalog) addLineItem(li *catalog.LineItem, dur time.Duration) {
 		Mezzanine:     vast.MediaFile{Delivery: "progressive", Type: "video/mp4", Width: 1280, Height: 720, URL: "http://media.example/mezz/" + li.CreativeID + ".mp4"}}
 }
 
+// tee emits to both.
+type tee [2]adserver.Emitter
+
+func (t tee) Emit(ev events.Event) { t[0].Emit(ev); t[1].Emit(ev) }
+
 // recorder collects emitted events.
 type recorder struct {
 	mu  sync.Mutex
@@ -162,7 +167,12 @@ func startDeps(t *testing.T, cfg adserver.Config, deps adserver.Deps) *env {
 		t.Fatal(err)
 	}
 	cfg.PublicURL = "http://" + srv.Addr()
-	deps.Log, deps.Catalog, deps.Emitter = logging.Discard, e.cat, e.rec
+	deps.Log, deps.Catalog = logging.Discard, e.cat
+	if deps.Emitter != nil {
+		deps.Emitter = tee{e.rec, deps.Emitter}
+	} else {
+		deps.Emitter = e.rec
+	}
 	a, err := adserver.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // skippable ads only (never in stitched breaks).
 var beaconEvents = []string{
 	vast.EventStart, vast.EventFirstQuartile, vast.EventMidpoint, vast.EventThirdQuartile,
-	vast.EventComplete, vast.EventPause, vast.EventResume,
+	vast.EventComplete, vast.EventPause, vast.EventResume, vast.EventMute, vast.EventUnmute,
 }
 
 // Beacon event names outside VAST's tracking events.
