@@ -135,7 +135,7 @@ func TestClientBeacons(t *testing.T) {
 			t.Errorf("beacon %s fired %s into playback, due at %s", b.Event, got, b.MediaTime)
 		}
 	}
-	if res.Avails != 2 || res.AdSegments == 0 {
+	if res.Avails != 2 || res.AdSegments == 0 || res.FirstSegmentAvail != "b1" {
 		t.Errorf("avails %d, ad segments %d; want the preroll's segments counted", res.Avails, res.AdSegments)
 	}
 

@@ -115,9 +115,12 @@ func (s *session) finish() {
 	if s.tracking != nil {
 		r.Avails = len(s.tracking.Avails)
 		live := len(s.tracks) > 0 && s.tracks[0].live()
-		for _, pl := range s.played {
-			if s.inAvail(pl, live) != "" {
+		for i, pl := range s.played {
+			if id := s.inAvail(pl, live); id != "" {
 				r.AdSegments++
+				if i == 0 {
+					r.FirstSegmentAvail = id
+				}
 			}
 		}
 	}

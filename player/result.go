@@ -63,8 +63,11 @@ type Result struct {
 	Discontinuities int   // EXT-X-DISCONTINUITY crossed
 	Reloads         int   // live playlist reloads
 	AdSegments      int   // video segments inside a tracking avail
-	Avails          int   // avails in the last tracking JSON read
-	Beacons         []Beacon
-	Ended           bool // the VOD played to its end
-	Duration        time.Duration
+	// FirstSegmentAvail is the avail the first video segment was in ("" for content): a
+	// preroll's id when the session opened with an ad.
+	FirstSegmentAvail string
+	Avails            int // avails in the last tracking JSON read
+	Beacons           []Beacon
+	Ended             bool // the VOD played to its end
+	Duration          time.Duration
 }
