@@ -6,7 +6,7 @@
 //
 //	body (gzip or not, capped) → parse + validate (400 names the field)        parser.go
 //	→ deadline = arrival + tmax − network allowance; overload shed             request_handler.go
-//	→ privacy: COPPA, GDPR/TCF, US privacy, GPP → personalize or not           privacy.go
+//	→ privacy: COPPA, GDPR/TCF, US privacy, GPP → personalize or not           privacy.go, gpp.go
 //	→ viewer features (featurestore, under the deadline) when allowed          deps.go
 //	→ targeting index: request dimensions once, then per imp                   index.go, bitset.go
 //	→ per imp: block lists, creative fit, floors, value, shading, caps, pods   decide.go, auction.go, pod.go
@@ -14,10 +14,11 @@
 //	→ response written by hand: VAST 4.2 or HTML adm, signed notice URLs       response.go, vast.go, notice.go
 //	→ events (request, bids or no-bid reason), never blocking                  events.go
 //
-// Notices (/v1/notice/{win,bill,loss,imp,event}) verify the HMAC of their token, deduplicate
-// replays, settle or release the budget reservation, teach the shader and count frequency
-// (notice_handler.go, replay.go, shading.go, caps.go, pricecrypt.go for exchange-encrypted
-// prices). Campaigns live in a CampaignStore (Cassandra in production, memory in tests) behind
+// Notices (/v1/notice/{win,bill,loss,imp,event}, and vast: the win notice that serves the VAST
+// of a bid sent without adm) verify the HMAC of their token, deduplicate replays (in process,
+// then across instances through Cassandra: replay.go, dedupe.go), settle or release the budget
+// reservation, teach the shader and count frequency (notice_handler.go, shading.go, caps.go,
+// pricecrypt.go for exchange-encrypted prices). Campaigns live in a CampaignStore (Cassandra in production, memory in tests) behind
 // an admin API (admin_handler.go, store.go, store_cassandra.go) and are re-indexed on every
 // change; seed.go has the demo and synthetic books. Viewer features and frequency counters come
 // from the featurestore (featurestore.go), budgets from a shared SpendLedger (pacing.go).
