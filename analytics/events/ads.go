@@ -221,7 +221,7 @@ func (e *AdDecision) field(r *reader, key []byte) uint64 {
 		e.PodSize = int(r.int())
 		return own(5)
 	case "creatives":
-		e.Creatives = r.strs()
+		e.Creatives = r.strs(e.Creatives)
 		return own(6)
 	case "bidders":
 		e.Bidders = int(r.int())

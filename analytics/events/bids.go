@@ -153,7 +153,7 @@ func (e *BidRequest) field(r *reader, key []byte) uint64 {
 		e.Imps = int(r.int())
 		return own(3)
 	case "formats":
-		e.Formats = r.strs()
+		e.Formats = r.strs(e.Formats)
 		return own(4)
 	case "floor_micros":
 		e.FloorMicros = r.int()
@@ -165,7 +165,7 @@ func (e *BidRequest) field(r *reader, key []byte) uint64 {
 		e.Currency = r.str()
 		return own(7)
 	case "bids":
-		e.Bids = nil
+		e.Bids = e.Bids[:0] // nil for a new event; a Decoder's scratch event keeps its array
 		r.array(func() {
 			e.Bids = append(e.Bids, Bid{})
 			r.object(&e.Bids[len(e.Bids)-1])

@@ -58,13 +58,26 @@ func ReasonOf(err error) Reason {
 // without breaking readers; a known field given twice is an error. Any failure is a
 // *DecodeError. Decode never panics, whatever the input.
 func Decode(f Family, data []byte) (Event, error) {
-	fail := func(typ string, reason Reason, err error) (Event, error) {
+	if len(data) > MaxSize {
+		return nil, tooLarge(f, data)
+	}
+	ev, err := decode(f, data, newReader(data), newEvent)
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+func tooLarge(f Family, data []byte) error {
+	return &DecodeError{Family: f, Reason: ReasonTooLarge, Err: fmt.Errorf("%d bytes, limit %d", len(data), MaxSize)}
+}
+
+// decode parses data with r into the event pick returns for the family and type, and
+// validates it.
+func decode(f Family, data []byte, r *reader, pick func(Family, string) (decodable, Reason)) (Typed, error) {
+	fail := func(typ string, reason Reason, err error) (Typed, error) {
 		return nil, &DecodeError{Family: f, Type: typ, Reason: reason, Err: err}
 	}
-	if len(data) > MaxSize {
-		return fail("", ReasonTooLarge, fmt.Errorf("%d bytes, limit %d", len(data), MaxSize))
-	}
-	r := newReader(data)
 	v, typ := r.head()
 	if r.err != nil {
 		return fail("", ReasonSyntax, r.err)
@@ -72,7 +85,7 @@ func Decode(f Family, data []byte) (Event, error) {
 	if v != Version {
 		return fail(typ, ReasonVersion, fmt.Errorf("version %d, this build reads %d", v, Version))
 	}
-	ev, reason := newEvent(f, typ)
+	ev, reason := pick(f, typ)
 	if ev == nil {
 		return fail(typ, reason, fmt.Errorf("type %q of family %q", typ, f))
 	}
@@ -101,41 +114,80 @@ type decodable interface {
 
 // newEvent returns a new zero event for the family's wire type, or the reason there is none.
 func newEvent(f Family, typ string) (decodable, Reason) {
+	switch k, reason := kindOf(f, typ); k {
+	case kindBidRequest:
+		return new(BidRequest), ""
+	case kindNotice:
+		return new(Notice), ""
+	case kindAdDecision:
+		return new(AdDecision), ""
+	case kindAdTracking:
+		return new(AdTracking), ""
+	case kindQoE:
+		return new(QoE), ""
+	case kindSessionStart:
+		return new(SessionStart), ""
+	case kindRecsServed:
+		return new(RecsServed), ""
+	case kindRecsAction:
+		return new(RecsAction), ""
+	default:
+		return nil, reason
+	}
+}
+
+// eventKind names the Go type of a wire type.
+type eventKind uint8
+
+const (
+	kindNone eventKind = iota
+	kindBidRequest
+	kindNotice
+	kindAdDecision
+	kindAdTracking
+	kindQoE
+	kindSessionStart
+	kindRecsServed
+	kindRecsAction
+)
+
+// kindOf returns the Go type of the family's wire type, or the reason there is none.
+func kindOf(f Family, typ string) (eventKind, Reason) {
 	switch f {
 	case FamilyBids:
 		if typ == TypeBidRequest {
-			return new(BidRequest), ""
+			return kindBidRequest, ""
 		}
 	case FamilyWins:
 		switch NoticeKind(typ) {
 		case NoticeWin, NoticeBilling, NoticeLoss:
-			return new(Notice), ""
+			return kindNotice, ""
 		}
 	case FamilyAds:
 		if typ == TypeAdDecision {
-			return new(AdDecision), ""
+			return kindAdDecision, ""
 		}
 		if TrackingKind(typ).valid() {
-			return new(AdTracking), ""
+			return kindAdTracking, ""
 		}
 	case FamilyPlayback:
 		switch typ {
 		case TypeQoE:
-			return new(QoE), ""
+			return kindQoE, ""
 		case TypeSessionStart:
-			return new(SessionStart), ""
+			return kindSessionStart, ""
 		}
 	case FamilyRecs:
 		switch typ {
 		case TypeRecsServed:
-			return new(RecsServed), ""
+			return kindRecsServed, ""
 		case string(ActionClick), string(ActionPlay):
-			return new(RecsAction), ""
+			return kindRecsAction, ""
 		}
 	default:
-		return nil, ReasonUnknownFamily
+		return kindNone, ReasonUnknownFamily
 	}
-	return nil, ReasonUnknownType
+	return kindNone, ReasonUnknownType
 }
 
 // head reads the top-level "v" and "type" members, stopping once it has both; Append writes
@@ -146,12 +198,11 @@ func (r *reader) head() (v int64, typ string) {
 		return 0, ""
 	}
 	var sawV, sawType bool
-	var keyBuf [64]byte
 	for r.err == nil && !(sawV && sawType) {
 		if r.peek() == '}' {
 			break
 		}
-		key := r.key(keyBuf[:0])
+		key := r.key(nil) // allocates only for a key with escapes
 		if !r.expect(':') {
 			break
 		}

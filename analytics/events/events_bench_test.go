@@ -47,6 +47,16 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+	b.Run("decoder", func(b *testing.B) { // events.Decoder: reused events, strings alias data
+		var d events.Decoder
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := d.Decode(events.FamilyBids, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("goccy-marshal", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -19,12 +19,25 @@ func FuzzDecode(f *testing.F) {
 		b, _ := ev.Append(nil)
 		f.Add(familyIndex(ev.Family()), b)
 	}
+	var dec events.Decoder // shared across inputs, as the sink uses one
 	f.Fuzz(func(t *testing.T, fam uint8, data []byte) {
 		family := events.Family("unknown")
 		if int(fam) < len(events.Families) {
 			family = events.Families[fam]
 		}
 		ev, err := events.Decode(family, data)
+		// The Decoder reuses its events and aliases data: it must agree with Decode.
+		dev, derr := dec.Decode(family, data)
+		if (err == nil) != (derr == nil) || events.ReasonOf(err) != events.ReasonOf(derr) {
+			t.Fatalf("Decode: %v; Decoder: %v", err, derr)
+		}
+		if err == nil {
+			a, _ := ev.Append(nil)
+			b, _ := dev.Append(nil)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("Decode and Decoder differ on %q:\n%s\n%s", data, a, b)
+			}
+		}
 		if err != nil {
 			if events.ReasonOf(err) == "" {
 				t.Fatalf("error without a reason: %v", err)

@@ -122,9 +122,9 @@ func (r *reader) object(f fields) {
 		return
 	}
 	var seen uint64
-	var keyBuf [64]byte
 	for r.err == nil {
-		key := r.key(keyBuf[:0])
+		key := r.key(nil) // allocates only for a key with escapes
+
 		if !r.expect(':') {
 			return
 		}
@@ -329,9 +329,10 @@ func (r *reader) array(elem func()) {
 	}
 }
 
-// strs reads a list of strings (or null, giving nil).
-func (r *reader) strs() []string {
-	var out []string
+// strs reads a list of strings (or null, giving dst[:0]: nil for a new event), appending to
+// dst[:0] so that a Decoder reuses the array.
+func (r *reader) strs(dst []string) []string {
+	out := dst[:0]
 	r.array(func() {
 		if r.null() {
 			out = append(out, "") // as encoding/json: a null element is the zero value

@@ -141,7 +141,7 @@ func (e *RecsServed) field(r *reader, key []byte) uint64 {
 		e.Arm = r.str()
 		return own(4)
 	case "items":
-		e.Items = r.strs()
+		e.Items = r.strs(e.Items)
 		return own(5)
 	case "latency_us":
 		e.LatencyUS = r.int()

@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -136,7 +137,7 @@ func (c *checker) oneOf(field, v string, required bool, allowed ...string) {
 			return
 		}
 	}
-	c.fail(field, "%q is not one of %q", v, allowed)
+	c.fail(field, "%q is not one of %q", v, slices.Clone(allowed)) // the clone keeps allowed on the caller's stack
 }
 
 // currency checks an ISO 4217 code: empty (meaning USD) or three upper-case letters.
