@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) { packagertest.Main(m) }
 
 // serve runs srv over a real listener until the test ends and returns its base URL.
-func serve(t *testing.T, srv *server.Server) string {
+func serve(t testing.TB, srv *server.Server) string {
 	t.Helper()
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 
 // startOrigin serves our origin in process: the packaged demo asset (two video renditions and
 // an audio rendition, MPEG-TS) and a live channel looping it on clock.
-func startOrigin(t *testing.T, clock live.Clock) string {
+func startOrigin(t testing.TB, clock live.Clock) string {
 	t.Helper()
 	o, err := origin.New(origin.Config{MediaRoot: packagertest.MediaRoot(t), Clock: clock, Channels: []live.Config{{
 		Name: "ch", Asset: "demo", Format: scte35.FormatCueOut, Window: 6,
