@@ -37,6 +37,12 @@ const masterTTL = 10 * time.Second
 // master returns the multivariant playlist at u, fetched at most once per masterTTL and shared
 // by every session starting meanwhile; the caller owns the parsed copy.
 func (f *fetcher) master(ctx context.Context, u string) (*hls.MasterPlaylist, error) {
+	mp, _, err := f.masterText(ctx, u)
+	return mp, err
+}
+
+// masterText is master, also returning the playlist's text (which identifies the ladder).
+func (f *fetcher) masterText(ctx context.Context, u string) (*hls.MasterPlaylist, string, error) {
 	e := f.entry("m " + u)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -45,16 +51,17 @@ func (f *fetcher) master(ctx context.Context, u string) (*hls.MasterPlaylist, er
 		body, err := f.get(ctx, u)
 		if err != nil {
 			if e.mp == "" {
-				return nil, err
+				return nil, "", err
 			}
 		} else {
 			if _, err := hls.ParseMasterString(body); err != nil {
-				return nil, fmt.Errorf("source master playlist %s: %w", u, err)
+				return nil, "", fmt.Errorf("source master playlist %s: %w", u, err)
 			}
 			e.mp, e.at = body, now
 		}
 	}
-	return hls.ParseMasterString(e.mp)
+	mp, err := hls.ParseMasterString(e.mp)
+	return mp, e.mp, err
 }
 
 func (f *fetcher) entry(key string) *fetched {

@@ -67,6 +67,7 @@ type Service struct {
 	sources  sources
 	fetch    fetcher
 	sessions sync.Map // session token → *session
+	ladders  sync.Map // source name → *ladder
 
 	sweepMu   sync.Mutex
 	lastSweep time.Time

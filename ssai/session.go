@@ -30,16 +30,11 @@ type rendKind struct {
 // the shared source playlists, except the ad decisions: an instance that did not make them
 // asks the adserver again (see docs/ssai.md, "Scale").
 type session struct {
+	*ladder
 	tok       string
 	c         claims
 	src       Source
 	requestID string // the session start's trace id, shared with the adserver and bidders
-
-	media   []string   // source media playlist URLs: variants first, then renditions
-	kinds   []rendKind // what each of media is
-	slate   []string   // the slate's media playlist matching each of media ("" when none)
-	ref     int        // index in media of the reference rendition (the first variant)
-	writers []stitch.Writer
 
 	used atomic.Int64 // unix nanoseconds of the last request
 	dev  atomic.Pointer[device]
@@ -101,6 +96,65 @@ func (sess *session) breakRequest(ref *hls.MediaPlaylist, sp stitch.Span) breakR
 	return br
 }
 
+// ladder is what every session of a source shares: its media playlists and what each is, the
+// slate's matching renditions, and the writers that point ad segments at this service.
+type ladder struct {
+	media   []string   // source media playlist URLs: variants first, then renditions
+	kinds   []rendKind // what each of media is
+	slate   []string   // the slate's media playlist matching each of media ("" when none)
+	ref     int        // index in media of the reference rendition (the first variant)
+	writers []stitch.Writer
+	slateAd *adRef // ads[0] of every session
+
+	key string // the multivariant playlist and slate it was built from
+}
+
+// ladderOf returns the source's ladder, built once per change of its multivariant playlist.
+func (s *Service) ladderOf(ctx context.Context, src Source) (*ladder, error) {
+	mp, text, err := s.fetch.masterText(ctx, src.URL)
+	if err != nil {
+		return nil, err
+	}
+	key := src.URL + "\n" + src.Slate + "\n" + text
+	if v, ok := s.ladders.Load(src.Name); ok && v.(*ladder).key == key {
+		return v.(*ladder), nil
+	}
+	lad := &ladder{key: key}
+	base, _ := url.Parse(src.URL)
+	for _, v := range mp.Variants {
+		w, h := v.Resolution()
+		lad.media = append(lad.media, resolve(base, v.URI))
+		lad.kinds = append(lad.kinds, rendKind{kind: kindVariant, w: w, h: h, bw: v.Bandwidth()})
+	}
+	for _, r := range mp.Renditions {
+		if r.URI() == "" {
+			continue
+		}
+		k := kindOther
+		if r.Type() == "AUDIO" {
+			k = kindAudio
+		}
+		lad.media = append(lad.media, resolve(base, r.URI()))
+		lad.kinds = append(lad.kinds, rendKind{kind: k})
+	}
+	if len(mp.Variants) == 0 {
+		return nil, errors.New("source master playlist has no variant streams")
+	}
+	if src.Slate != "" {
+		if err := s.matchSlate(ctx, lad, src.Slate, mp, len(mp.Variants)); err != nil {
+			s.log.Warn("slate", "source", src.Name, "err", err) // breaks play the content
+			lad.slate = nil
+		}
+	}
+	lad.slateAd = &adRef{slate: true, media: lad.slate}
+	lad.writers = make([]stitch.Writer, len(lad.media))
+	for i := range lad.writers {
+		lad.writers[i].AdURI = adURI(i)
+	}
+	s.ladders.Store(src.Name, lad)
+	return lad, nil
+}
+
 // errUnknownSource is returned when a session names a source that is not registered (here).
 var errUnknownSource = errors.New("no such source: register it with PUT /v1/sources/{name}")
 
@@ -113,44 +167,14 @@ func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) 
 	if !ok {
 		return nil, 0, errUnknownSource
 	}
-	mp, err := s.fetch.master(ctx, src.URL)
+	lad, err := s.ladderOf(ctx, src)
 	if err != nil {
 		return nil, 0, err
 	}
-	sess := &session{c: c, src: src, tok: c.sign(s.keys[0]), requestID: requestID}
+	sess := &session{ladder: lad, c: c, src: src, tok: c.sign(s.keys[0]), requestID: requestID}
 	sess.seen(s.now(), ip, ua)
-	base, _ := url.Parse(src.URL)
-	for _, v := range mp.Variants {
-		w, h := v.Resolution()
-		sess.media = append(sess.media, resolve(base, v.URI))
-		sess.kinds = append(sess.kinds, rendKind{kind: kindVariant, w: w, h: h, bw: v.Bandwidth()})
-	}
-	for _, r := range mp.Renditions {
-		if r.URI() == "" {
-			continue
-		}
-		k := kindOther
-		if r.Type() == "AUDIO" {
-			k = kindAudio
-		}
-		sess.media = append(sess.media, resolve(base, r.URI()))
-		sess.kinds = append(sess.kinds, rendKind{kind: k})
-	}
-	if len(mp.Variants) == 0 {
-		return nil, 0, errors.New("source master playlist has no variant streams")
-	}
-	if src.Slate != "" {
-		if err := s.matchSlate(ctx, sess, src.Slate, mp, len(mp.Variants)); err != nil {
-			s.log.Warn("slate", "source", src.Name, "err", err) // breaks play the content
-			sess.slate = nil
-		}
-	}
-	sess.ads = []*adRef{{slate: true, media: sess.slate}}
+	sess.ads = []*adRef{lad.slateAd}
 	sess.fired = []uint8{0}
-	sess.writers = make([]stitch.Writer, len(sess.media))
-	for i := range sess.writers {
-		sess.writers[i].AdURI = adURI(i)
-	}
 	sess.planner.Extra = src.schedule
 	sess.planner.Decide = func(dst []stitch.Piece, sp stitch.Span) []stitch.Piece {
 		d, ok := sess.pending[sp.First]

@@ -12,7 +12,7 @@ import (
 // it: the variant of the nearest resolution for a content variant, the first audio rendition for
 // an audio rendition. nVariants of the content's media playlists are variants, the rest
 // renditions of mp.
-func (s *Service) matchSlate(ctx context.Context, sess *session, slateURL string, mp *hls.MasterPlaylist, nVariants int) error {
+func (s *Service) matchSlate(ctx context.Context, sess *ladder, slateURL string, mp *hls.MasterPlaylist, nVariants int) error {
 	sm, err := s.fetch.master(ctx, slateURL)
 	if err != nil {
 		return err

@@ -1,0 +1,453 @@
+package ssai
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/internal/server"
+	"github.com/cuepoint/cuepoint/origin"
+	"github.com/cuepoint/cuepoint/origin/hls"
+	"github.com/cuepoint/cuepoint/ssai/stitch"
+)
+
+// adStand is an adserver as ssai sees one: GET /vast answers a VAST 4.2 pod of two ads whose
+// renditions are short VOD playlists (the first segments of the origin's demo renditions),
+// and every beacon is recorded with the headers it came with. Any adserver speaking VAST works
+// this way; the real one is exercised end to end by cmd/cuepoint's dev tests.
+type adStand struct {
+	t       *testing.T
+	origin  string // the content origin, whose demo renditions the ads reuse
+	segs    int    // segments per ad
+	srv     *httptest.Server
+	mu      sync.Mutex
+	beacons map[string]int    // "ad/event" → times fired
+	devices map[string]string // "ad/event" → X-Device-IP seen
+	queries []url.Values      // /vast requests
+	delay   time.Duration
+	ladder  *hls.MasterPlaylist // the content's: ads come in the same renditions
+}
+
+func newAdStand(t *testing.T, originURL string, segs int) *adStand {
+	a := &adStand{t: t, origin: originURL, segs: segs, beacons: map[string]int{}, devices: map[string]string{}}
+	_, body := get(t, originURL+"/vod/demo/master.m3u8")
+	var err error
+	if a.ladder, err = hls.ParseMasterString(body); err != nil {
+		t.Fatal(err)
+	}
+	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func (a *adStand) serve(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/vast":
+		a.mu.Lock()
+		a.queries = append(a.queries, r.URL.Query())
+		d := a.delay
+		a.mu.Unlock()
+		time.Sleep(d)
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, a.vast(r.URL.Query().Get("break")))
+	case strings.HasPrefix(r.URL.Path, "/ad/"): // /ad/{n}/{rendition playlist path}
+		parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/ad/"), "/", 2)
+		resp, err := http.Get(a.origin + "/vod/demo/" + parts[1])
+		if err != nil || resp.StatusCode != 200 {
+			http.Error(w, "no such rendition", 404)
+			return
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 1<<20)
+		n, _ := resp.Body.Read(buf)
+		for n > 0 {
+			b.Write(buf[:n])
+			n, _ = resp.Body.Read(buf)
+		}
+		p, err := hls.ParseMediaString(b.String())
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		p.Segments = p.Segments[:a.segs]
+		base, _ := url.Parse(a.origin + "/vod/demo/" + parts[1])
+		for i := range p.Segments {
+			p.Segments[i].URI = resolve(base, p.Segments[i].URI)
+			for j, tag := range p.Segments[i].Tags {
+				if tag.Kind == hls.TagMap {
+					at := tag.Attrs()
+					u, _ := at.Get("URI")
+					p.Segments[i].Tags[j] = hls.NewTag(tag.Name(), string(at.SetQuoted("URI", resolve(base, u))))
+				}
+			}
+		}
+		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+		w.Write(p.AppendTo(nil))
+	case strings.HasPrefix(r.URL.Path, "/t/"):
+		key := r.URL.Query().Get("ad") + "/" + strings.TrimPrefix(r.URL.Path, "/t/")
+		a.mu.Lock()
+		a.beacons[key]++
+		a.devices[key] = r.Header.Get("X-Device-IP")
+		a.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// vast is a pod of two ads; the ad serving ids name the break so beacons tell breaks apart.
+func (a *adStand) vast(brk string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><VAST xmlns="http://www.iab.com/VAST" version="4.2">`)
+	for n := 1; n <= 2; n++ {
+		id := fmt.Sprintf("%s-ad%d", brk, n)
+		t := func(ev string) string { return a.srv.URL + "/t/" + ev + "?ad=" + id }
+		fmt.Fprintf(&b, `<Ad id="%s" sequence="%d"><InLine><AdSystem>stand</AdSystem><Error><![CDATA[%s&code=[ERRORCODE]]]></Error>`+
+			`<Impression><![CDATA[%s]]></Impression><AdServingId>%s</AdServingId><AdTitle>Ad %d</AdTitle><Creatives><Creative id="cr%d">`+
+			`<UniversalAdId idRegistry="test">u%d</UniversalAdId><Linear><Duration>00:00:10</Duration><TrackingEvents>`, id, n, t("error"), t("impression"), id, n, n, n)
+		for _, ev := range []string{"start", "firstQuartile", "midpoint", "thirdQuartile", "complete"} {
+			fmt.Fprintf(&b, `<Tracking event="%s"><![CDATA[%s]]></Tracking>`, ev, t(ev))
+		}
+		fmt.Fprintf(&b, `</TrackingEvents><VideoClicks><ClickThrough><![CDATA[https://advertiser.example/%d]]></ClickThrough></VideoClicks><MediaFiles>`, n)
+		// The content's ladder: one rendition per variant, and the audio.
+		for _, v := range a.ladder.Variants {
+			w, h := v.Resolution()
+			fmt.Fprintf(&b, `<MediaFile delivery="streaming" type="application/x-mpegURL" width="%d" height="%d" bitrate="%d"><![CDATA[%s/ad/%d/%s]]></MediaFile>`,
+				w, h, v.Bandwidth()/1000, a.srv.URL, n, v.URI)
+		}
+		for _, r := range a.ladder.Renditions {
+			if r.Type() == "AUDIO" && r.URI() != "" {
+				fmt.Fprintf(&b, `<MediaFile delivery="streaming" type="application/x-mpegURL" codec="mp4a.40.2" bitrate="128"><![CDATA[%s/ad/%d/%s]]></MediaFile>`, a.srv.URL, n, r.URI())
+			}
+		}
+		b.WriteString(`</MediaFiles></Linear></Creative></Creatives></InLine></Ad>`)
+	}
+	b.WriteString(`</VAST>`)
+	return b.String()
+}
+
+func (a *adStand) fired(key string) (int, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.beacons[key], a.devices[key]
+}
+
+func startStitching(t *testing.T, cfg Config, src Source) (base, originURL string, stand *adStand) {
+	t.Helper()
+	o, err := origin.New(origin.Config{MediaRoot: mediaRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	osrv := server.New("origin", "127.0.0.1:0")
+	o.Mount(osrv)
+	originURL = serve(t, osrv)
+	stand = newAdStand(t, originURL, 2)
+	if cfg.AdServer == "" {
+		cfg.AdServer = stand.srv.URL
+	}
+	svc := mustNew(t, cfg)
+	src.URL = originURL + "/vod/demo/master.m3u8"
+	if err := svc.SetSource(src); err != nil {
+		t.Fatal(err)
+	}
+	ssrv := server.New("ssai", "127.0.0.1:0")
+	svc.Mount(ssrv)
+	return serve(t, ssrv), originURL, stand
+}
+
+func postSession(t *testing.T, base, body string) (SessionResponse, http.Header) {
+	t.Helper()
+	resp, err := http.Post(base+"/v1/sessions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sr SessionResponse
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /v1/sessions %s: %s", body, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&sr); err != nil {
+		t.Fatal(err)
+	}
+	return sr, resp.Header
+}
+
+// sessionPlaylists fetches every media playlist of a session, through the validator and Group.
+func sessionPlaylists(t *testing.T, manifest string) (uris []string, ps []*hls.MediaPlaylist) {
+	t.Helper()
+	code, body := get(t, manifest)
+	if code != 200 {
+		t.Fatalf("session master: %d %s", code, body)
+	}
+	base, _ := url.Parse(manifest)
+	v := stitch.Validator{IsAd: func(u string) bool { return strings.HasPrefix(u, "a/") }}
+	for _, u := range mediaURIs(t, body) {
+		abs := resolve(base, u)
+		code, pl := get(t, abs)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", u, code, pl)
+		}
+		p, err := v.Check(u, []byte(pl))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", u, err, pl)
+		}
+		uris, ps = append(uris, abs), append(ps, p)
+	}
+	if err := stitch.Group(250*time.Millisecond, ps...); err != nil {
+		t.Fatal(err)
+	}
+	return uris, ps
+}
+
+// TestSessionsStitchAds: a VOD with a scheduled pre-roll and mid-roll gets both pods in every
+// rendition (audio included), the tracking data places them, fetching the ad segments fires
+// each ad's beacons exactly once with the viewer's device, and ffprobe plays the whole thing.
+func TestSessionsStitchAds(t *testing.T) {
+	base, _, stand := startStitching(t, Config{}, Source{Name: "vod", Preroll: 30, Midrolls: []float64{2}, Midroll: 30})
+	sr, hdr := postSession(t, base, `{"source":"vod","uid":"viewer-1","content":"title-9"}`)
+	if hdr.Get("X-Request-Id") == "" || hdr.Get("X-Request-Id") != sr.RequestID || hdr.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("session headers: %v", hdr)
+	}
+	if !strings.HasSuffix(sr.ManifestURL, "/master.m3u8") || !strings.HasSuffix(sr.TrackingURL, "/tracking.json") {
+		t.Fatalf("session: %+v", sr)
+	}
+	stand.mu.Lock()
+	qs := stand.queries
+	stand.mu.Unlock()
+	if len(qs) != 2 {
+		t.Fatalf("adserver asked %d times at session start, want 2 (pre-roll and mid-roll)", len(qs))
+	}
+	for _, q := range qs {
+		if q.Get("uid") != "viewer-1" || q.Get("content") != "title-9" || q.Get("sst") != "1" || q.Get("session") == "" || q.Get("dur") != "30.000" {
+			t.Errorf("adserver query: %v", q)
+		}
+	}
+
+	uris, ps := sessionPlaylists(t, sr.ManifestURL)
+	for i, p := range ps {
+		var ads, runs int
+		prev := false
+		for j := range p.Segments {
+			ad := strings.HasPrefix(p.Segments[j].URI, "a/")
+			if ad {
+				ads++
+			}
+			if ad && !prev {
+				runs++
+			}
+			prev = ad
+		}
+		if !strings.HasPrefix(p.Segments[0].URI, "a/") || runs != 2 || ads != 8 {
+			t.Errorf("rendition %d: %d ad segments in %d breaks, first %s; want 8 in 2 starting with the pre-roll", i, ads, runs, p.Segments[0].URI)
+		}
+	}
+
+	// Tracking data: two avails, the mid-roll after the pre-roll and the first content segment.
+	code, body := get(t, sr.TrackingURL)
+	var tr Tracking
+	if code != 200 || json.Unmarshal([]byte(body), &tr) != nil || len(tr.Avails) != 2 {
+		t.Fatalf("tracking: %d %s", code, body)
+	}
+	pre, mid := tr.Avails[0], tr.Avails[1]
+	if pre.StartTime != 0 || len(pre.Ads) != 2 || len(mid.Ads) != 2 || pre.Ads[1].StartTime != pre.Ads[0].Duration {
+		t.Errorf("tracking: %s", body)
+	}
+	if want := pre.Duration + ps[0].Segments[4].Duration.Seconds(); mid.StartTime < want-0.01 || mid.StartTime > want+0.01 {
+		t.Errorf("mid-roll at %.3f s, want at the first segment boundary from %.3f s", mid.StartTime, want)
+	}
+	for _, te := range pre.Ads[0].TrackingEvents {
+		if len(te.URLs) != 0 {
+			t.Errorf("server-side mode lists beacon URLs: %+v", te)
+		}
+	}
+
+	// The player fetches the pre-roll's segments (video, then audio, then video again after a
+	// seek back): each ad's six beacons fire once.
+	adSegs := func(p *hls.MediaPlaylist, n int) []string {
+		var out []string
+		for j := 0; j < n; j++ {
+			out = append(out, p.Segments[j].URI)
+		}
+		return out
+	}
+	for _, pass := range []int{0, len(ps) - 1, 0} {
+		pbase, _ := url.Parse(uris[pass])
+		for _, u := range adSegs(ps[pass], 4) {
+			resp, err := http.Get(resolve(pbase, u))
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("ad segment %s: %v %v", u, resp, err)
+			}
+			resp.Body.Close()
+		}
+	}
+	want := []string{"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ad := range []string{"b0-ad1", "b0-ad2"} {
+		for _, ev := range want {
+			n, ip := stand.fired(ad + "/" + ev)
+			for n == 0 && time.Now().Before(deadline) { // fired off the request path
+				time.Sleep(20 * time.Millisecond)
+				n, ip = stand.fired(ad + "/" + ev)
+			}
+			if n != 1 || ip != "127.0.0.1" {
+				t.Errorf("%s %s fired %d times (device %q), want once from 127.0.0.1", ad, ev, n, ip)
+			}
+		}
+	}
+	if n, _ := stand.fired(pre.Ads[0].ID + "/error"); n != 0 {
+		t.Errorf("error beacon fired for a playable ad")
+	}
+
+	// ffmpeg reads the stitched stream end to end, through the ad redirects.
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", sr.ManifestURL).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe: %v\n%s", err, out)
+	}
+	got, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	var total float64
+	for i := range ps[0].Segments {
+		total += ps[0].Segments[i].Duration.Seconds()
+	}
+	if err != nil || got < total-1 || got > total+1 {
+		t.Errorf("ffprobe duration %q, want %.1f s (content and both pods)", out, total)
+	}
+}
+
+// TestSessionsClientBeacons: in client mode the tracking data carries the beacon URLs and the
+// segment redirects fire nothing.
+func TestSessionsClientBeacons(t *testing.T) {
+	base, _, stand := startStitching(t, Config{}, Source{Name: "vod", Preroll: 30})
+	sr, _ := postSession(t, base, `{"source":"vod","uid":"viewer-2","beacons":"client"}`)
+	uris, ps := sessionPlaylists(t, sr.ManifestURL)
+	pbase, _ := url.Parse(uris[0])
+	for j := 0; j < 4; j++ {
+		resp, err := http.Get(resolve(pbase, ps[0].Segments[j].URI))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("ad segment: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	_, body := get(t, sr.TrackingURL)
+	var tr Tracking
+	if err := json.Unmarshal([]byte(body), &tr); err != nil || len(tr.Avails) != 1 || len(tr.Avails[0].Ads) != 2 {
+		t.Fatalf("tracking: %s", body)
+	}
+	for _, te := range tr.Avails[0].Ads[0].TrackingEvents {
+		if len(te.URLs) != 1 || !strings.Contains(te.URLs[0], "/t/"+te.Event) {
+			t.Errorf("client mode: %+v", te)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // a server-side beacon would be on its way by now
+	if n, _ := stand.fired("b0-ad1/impression"); n != 0 {
+		t.Errorf("client mode: ssai fired the impression")
+	}
+}
+
+// TestSessionsAdserverDown: an adserver that is down, or slower than the decision timeout,
+// leaves the content as it is — the session starts and plays without the break.
+func TestSessionsAdserverDown(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		slow bool
+	}{
+		{"down", Config{AdServer: dead.URL}, false},
+		{"slow", Config{DecisionTimeout: 50 * time.Millisecond}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			base, originURL, stand := startStitching(t, c.cfg, Source{Name: "vod", Preroll: 30})
+			if c.slow {
+				stand.delay = 500 * time.Millisecond
+			}
+			sr, _ := postSession(t, base, `{"source":"vod","uid":"viewer-3"}`)
+			_, ps := sessionPlaylists(t, sr.ManifestURL)
+			for i, p := range ps {
+				for j := range p.Segments {
+					if !strings.HasPrefix(p.Segments[j].URI, originURL) {
+						t.Fatalf("rendition %d segment %d is %s, want the content", i, j, p.Segments[j].URI)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSessionTokens: a token signed by one instance opens the session on another sharing the
+// key (no sticky routing); a forged or foreign token does not.
+func TestSessionTokens(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	base, originURL, stand := startStitching(t, Config{SessionKeys: []string{key}}, Source{Name: "vod", Preroll: 30})
+	sr, _ := postSession(t, base, `{"source":"vod","uid":"viewer-4"}`)
+
+	other := mustNew(t, Config{SessionKeys: []string{strings.Repeat("cd", 32), key}, AdServer: stand.srv.URL})
+	if err := other.SetSource(Source{Name: "vod", URL: originURL + "/vod/demo/master.m3u8", Preroll: 30}); err != nil {
+		t.Fatal(err)
+	}
+	osrv := server.New("ssai2", "127.0.0.1:0")
+	other.Mount(osrv)
+	otherBase := serve(t, osrv)
+	moved := strings.Replace(sr.ManifestURL, base, otherBase, 1)
+	_, ps := sessionPlaylists(t, moved)
+	if !strings.HasPrefix(ps[0].Segments[0].URI, "a/") {
+		t.Errorf("the other instance did not stitch the pre-roll: %s", ps[0].Segments[0].URI)
+	}
+
+	tok := sr.Session
+	forged := tok[:len(tok)-2] + "AA"
+	if forged == tok {
+		forged = tok[:len(tok)-2] + "BB"
+	}
+	for _, bad := range []string{forged, "x", strings.Repeat("A", 2000)} {
+		if code, _ := get(t, base+"/ssai/vod/s/"+bad+"/0.m3u8"); code != 404 {
+			t.Errorf("token %.20q…: %d, want 404", bad, code)
+		}
+	}
+	if code, _ := get(t, otherBase+"/ssai/other/s/"+tok+"/0.m3u8"); code != 404 {
+		t.Errorf("a token of source vod on another source: %d, want 404", code)
+	}
+}
+
+// TestSessionRequests: bad session requests get 4xx with the reason.
+func TestSessionRequests(t *testing.T) {
+	base, _, _ := startStitching(t, Config{}, Source{Name: "vod"})
+	for _, c := range []struct {
+		body string
+		code int
+	}{
+		{`{"source":"nope","uid":"u"}`, 404},
+		{`{"source":"vod","uid":"has space"}`, 400},
+		{`{"source":"vod","uid":"u","beacons":"both"}`, 400},
+		{`not json`, 400},
+	} {
+		resp, err := http.Post(base+"/v1/sessions", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.code {
+			t.Errorf("%s: %d, want %d", c.body, resp.StatusCode, c.code)
+		}
+	}
+	req, _ := http.NewRequest("OPTIONS", base+"/v1/sessions", nil)
+	req.Header.Set("Origin", "http://player.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Methods") == "" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
