@@ -112,6 +112,30 @@ l = s["latency_ms"]
 print(f"| {name} | {rate} | {s['achieved_rate']:.0f} | {l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['p999']:.2f} | {l['max']:.2f} | {s['errors']} | {verdict} |")
 PY
 	done
+	# The session-start budget (docs/player.md): new viewers through POST /v1/sessions to their
+	# first segment, with the headless player, 25 sessions/s.
+	secs=${duration%s}
+	target="http://127.0.0.1:$((8083 + offset))"
+	if [[ "$secs" =~ ^[0-9]+$ ]] && curl -fsS "$target/healthz" >/dev/null 2>&1; then
+		say "play: $((25 * secs)) new sessions at 25/s"
+		set +e
+		"$bin" play --ssai "$target" --sessions $((25 * secs)) --rate 25 --slo p99=100ms --output json --progress=false \
+			>"$out/player.json" 2>"$out/player.err"
+		code=$?
+		set -e
+		verdict=$([ $code -eq 0 ] && echo "met (p99=100ms)" || echo "missed (p99=100ms)")
+		python3 - "$out/player.json" "$verdict" <<'PY'
+import json, sys
+path, verdict = sys.argv[1:]
+try:
+    s = json.load(open(path))["run"]
+except Exception as e:
+    print(f"| player sessions | 25 | — | — | — | — | — | — | — | no result ({e}) |")
+    sys.exit(0)
+l = s["latency_ms"]
+print(f"| player sessions (start → first segment) | 25 | {s['achieved_rate']:.0f} | {l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['p999']:.2f} | {l['max']:.2f} | {s['errors']} | {verdict} |")
+PY
+	fi
 } >"$out/load.md"
 
 # --- rewrite the generated section -----------------------------------------------------------
