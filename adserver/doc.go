@@ -16,7 +16,15 @@
 //   - The auction (decide.go, request.go) sends one bid request for a dynamic video pod
 //     (podid, poddur, maxseq, rqddurs or min/maxduration, mincpmpersec, floors and deals,
 //     device, user, content and regs from the request) to every configured bidder, with tmax
-//     and a hard deadline of --auction-timeout.
+//     and a hard deadline of --auction-timeout. A structured pod (slots=30,15,15) is one
+//     impression per slot instead, sharing podid, each with its slotinpod, length and floor;
+//     a bid then fills only its own slot (each slot is an exclusion key of the fitting), each
+//     slot clears on its own second price, and the VAST follows the slots.
+//   - Frequency caps (freq.go, freq_shared.go, freq_cassandra.go) count impressions per
+//     viewer and advertiser domain in Cassandra, shared by every instance: the viewer's counts
+//     are read in parallel with the auction and waited for at most --freq-timeout after the
+//     request's arrival; the in-process counters are the near-cache, and the local counts
+//     alone cap when Cassandra is slow or down (counted as degraded).
 //   - Pod fitting (fit.go) chooses the bids that pay the most for the break — then fill the
 //     most time — with at most ps ads, within the break, and competitive separation: no two
 //     ads of one advertiser domain or one category. It is an exact branch and bound.
@@ -36,9 +44,10 @@
 //
 // Every tracking URL in the VAST is a beacon (package beacon) signed with HMAC-SHA256 under
 // --beacon-key: impression, error (with the [ERRORCODE] macro), start, quartiles, complete,
-// pause, resume, clicks. A beacon that was tampered with or never signed is refused (403) and
+// pause, resume, mute, unmute, clicks (skip for skippable ads). A beacon that was tampered with or never signed is refused (403) and
 // counted, never counted as an impression or as revenue; replays are acknowledged and not
-// counted twice. Counted beacons are emitted to analytics (AdTracking, family ads) and the
+// counted twice. Counted beacons are emitted to analytics (AdTracking, family ads, with the
+// viewer and the ad's clearing price and currency from the signed beacon: revenue) and the
 // third-party trackers they carry are fired server-side with X-Device-IP and
 // X-Device-User-Agent when the stitcher asked for server-side tracking (sst=1).
 //

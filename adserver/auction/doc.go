@@ -10,7 +10,10 @@
 //
 // The request (request.go) carries one impression with video.podid, poddur, maxseq,
 // mincpmpersec and rqddurs or min/maxduration, the floors and deals, and device, user,
-// content and regs as the player reported them. tmax is the time left for bidders; the
+// content and regs as the player reported them. A structured pod (Pod.Slots) is one
+// impression per slot instead, ids "1".."n", sharing podid and podseq, each with its
+// slotinpod (SlotInPod: 1 first, -1 last, 0 between), maxduration and bidfloor; a bid's
+// impid names its slot (Bid.Slot), and an impid the request does not have is refused. tmax is the time left for bidders; the
 // client's deadline is the adserver's, so a bidder answering after it is dropped, counted as
 // a timeout, and never delays the break.
 //

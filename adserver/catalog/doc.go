@@ -17,7 +17,8 @@
 //
 // Durability: the catalog writes through to a Store — CassandraStore in production, in the
 // keyspace DefaultKeyspace ("cuepoint_adserver", tables creatives and line_items, created by
-// Schema / Migrate; CQL valid on Cassandra 2.1 and 4/5) — off the request path for creatives
+// Schema / Migrate, which also creates the adserver's frequency table — one keyspace, one
+// sequence of migrations; CQL valid on Cassandra 2.1 and 4/5) — off the request path for creatives
 // discovered in auctions, synchronously for admin writes, and reloads every Options.Refresh
 // so instances converge. The conditioned files live under the media root, content-addressed
 // (media hash / ladder fingerprint), served by MediaHandler at /media/… with long caching.
