@@ -340,7 +340,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, freq, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, catalog.DefaultKeyspace, cfg.FreqWindow, env.log)
+	st, freq, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, env.platform.adserverKeyspace, cfg.FreqWindow, env.log)
 	if err != nil {
 		return nil, err
 	}
