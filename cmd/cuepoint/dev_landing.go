@@ -45,8 +45,8 @@ type landingData struct {
 	TokenFile string
 	// PlayerURL is the web player on the origin; DashboardURL the analysts' dashboard.
 	PlayerURL, DashboardURL string
-	Services  []landingService
-	Deps      []struct{ Name, Addr string }
+	Services                []landingService
+	Deps                    []struct{ Name, Addr string }
 }
 
 func landingModel(env *devEnv) landingData {

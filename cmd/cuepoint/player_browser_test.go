@@ -46,7 +46,8 @@ func TestPlayerInBrowser(t *testing.T) {
 	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
 	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}
 	for _, rel := range cached {
-		if err := linkTree(filepath.Join(cache, rel), filepath.Join(root, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Copied, not linked: nothing dev does to its root can touch the cache.
+		if err := copyTree(filepath.Join(cache, rel), filepath.Join(root, rel), false); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Logf("test cache %s not used: %v", rel, err)
 		}
 	}
@@ -114,8 +115,12 @@ func TestPlayerInBrowser(t *testing.T) {
 	// A session of the demo source has its two breaks filled with ads.
 	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool { return demoSessionHasAds(base(8083)) })
 	t.Logf("dev ready with ads in %s", time.Since(began).Round(time.Second))
+	// The landing page sends people to the player.
+	if body := httpBody(t, base(landingPort)+"/"); !strings.Contains(body, `href="`+base(8084)+`/player/"`) {
+		t.Errorf("the landing page does not link the player %s/player/", base(8084))
+	}
 	for _, rel := range cached {
-		if err := linkTree(filepath.Join(root, rel), filepath.Join(cache, rel)); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := copyTree(filepath.Join(root, rel), filepath.Join(cache, rel), true); err != nil && !errors.Is(err, fs.ErrExist) {
 			t.Logf("test cache %s not saved: %v", rel, err)
 		}
 	}
@@ -148,10 +153,6 @@ func TestPlayerInBrowser(t *testing.T) {
 			StartTime float64 `json:"startTime"`
 			Duration  float64 `json:"duration"`
 			Ads       int     `json:"ads"`
-			Shown     *struct {
-				Ads []int `json:"ads"`
-				Of  int   `json:"of"`
-			} `json:"shown"`
 		} `json:"breaks"`
 		FinalTime     float64  `json:"finalTime"`
 		Labels        []string `json:"labels"`
@@ -286,6 +287,18 @@ func hasChild(pid int, comm string) bool {
 	return false
 }
 
+func httpBody(t *testing.T, url string) string {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 func playerRepoRoot(t *testing.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -348,9 +361,10 @@ func buildPlayer(t *testing.T, node, repo, dir string) {
 	}
 }
 
-// linkTree recreates the tree src under dst with hard links to its files (copies across
-// devices). It fails with fs.ErrExist when dst exists and fs.ErrNotExist when src does not.
-func linkTree(src, dst string) error {
+// copyTree recreates the tree src under dst, with hard links to its files when link is set
+// (copies across devices). It fails with fs.ErrExist when dst exists and fs.ErrNotExist when
+// src does not.
+func copyTree(src, dst string, link bool) error {
 	if _, err := os.Stat(src); err != nil {
 		return err
 	}
@@ -372,7 +386,7 @@ func linkTree(src, dst string) error {
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
 		case d.Type().IsRegular():
-			if os.Link(p, target) == nil {
+			if link && os.Link(p, target) == nil {
 				return nil
 			}
 			return copyFile(p, target)
@@ -404,3 +418,6 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// linkTree is copyTree with hard links (cmd_play_test.go seeds its roots with it).
+func linkTree(src, dst string) error { return copyTree(src, dst, true) }
