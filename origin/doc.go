@@ -11,6 +11,7 @@
 //	/live/<channel>/<rendition>/index.m3u8  its sliding-window media playlists (generated)
 //	/live/<channel>/<rendition>/<n>.ts    segment n (media sequence number) of the loop
 //	/player/                              the web player's build (404 saying how to build it)
+//	/player/config.json                   the player's service URLs and a collector token for the page (PlayerConfig)
 //
 // Files are served with their media type (application/vnd.apple.mpegurl, video/mp2t,
 // video/mp4, audio/aac, ...; nothing else under the media root is served), Cache-Control
