@@ -116,6 +116,9 @@ func ParseBatchRequest(body []byte) (BatchRequest, error) {
 	return r, nil
 }
 
+// answerPool holds batchGet's answers, reused from request to request.
+var answerPool = sync.Pool{New: func() any { return new(Answer) }}
+
 func (a *API) batchGet(ctx *fasthttp.RequestCtx) {
 	body, err := server.Body(ctx, maxRequestBody, nil)
 	if err != nil {
@@ -133,11 +136,13 @@ func (a *API) batchGet(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	defer cancel()
-	ents, err := a.s.BatchGet(c, req.EntityType, req.IDs, req.Views)
-	if err != nil {
+	ans := answerPool.Get().(*Answer)
+	defer answerPool.Put(ans) // after the answer was written: its Values point into it
+	if err := a.s.BatchGetInto(c, ans, req.EntityType, req.IDs, req.Views); err != nil {
 		writeError(ctx, err)
 		return
 	}
+	ents := ans.Entities
 	bp := bufPool.Get().(*[]byte)
 	b := append((*bp)[:0], `{"entities":[`...)
 	for i := range ents {

@@ -21,7 +21,10 @@ const (
 	ViewMeta       = "meta"       // item: catalogue attributes and embedding, batch
 	ViewPopularity = "popularity" // item: decayed play count, stream
 	ViewStats      = "stats"      // campaign: delivery statistics, batch
-	ViewFrequency  = "frequency"  // viewer_campaign: impressions per hour, stream
+	ViewFrequency  = "frequency"  // viewer_campaign: impressions per hour, counted by the bidder
+	// ViewImpressions is viewer_campaign's impressions per minute and per hour, from the ads
+	// topic (stream); count a window with Impressions.
+	ViewImpressions = "impressions"
 )
 
 // EmbeddingDim is the dimension of user and item embeddings written by the recs trainer.
@@ -36,6 +39,13 @@ const (
 	// FrequencyHours is the number of hourly impression buckets of the frequency view: one
 	// week, enough for the bidder's 1 h, 24 h and 7 d frequency caps.
 	FrequencyHours = 7 * 24
+	// ImpressionMinutes is the number of per-minute buckets of the impressions view: windows up
+	// to an hour are counted to the minute.
+	ImpressionMinutes = 60
+	// ImpressionIDs is how many of the latest impression event ids the impressions view keeps
+	// to recognise copies of one event (the adserver instances that count one beacon emit it
+	// with the same id).
+	ImpressionIDs = 20
 )
 
 const day = 24 * time.Hour
@@ -130,16 +140,61 @@ var Default = MustRegistry(
 		Views: []*View{
 			{
 				Name: ViewFrequency, Source: Stream, TTL: 8 * day, Freshness: time.Second,
-				Doc: "Impressions per UTC hour for the last week; count a window with FrequencyCount.",
+				Doc: "Impressions per UTC hour for the last week, counted by the bidder on win notices.",
 				Features: []Feature{
 					{Name: "hourly", Tag: 1, Kind: Vector, Dim: FrequencyHours, Doc: "impressions per hour; the last element is hour last_hour"},
 					{Name: "last_hour", Tag: 2, Kind: Int, Doc: "the hour of the last element, hours since the Unix epoch"},
 					{Name: "total", Tag: 3, Kind: Int, Doc: "impressions since the view was created"},
 				},
 			},
+			{
+				Name: ViewImpressions, Source: Stream, TTL: 8 * day, Freshness: time.Second,
+				Doc: "Impressions from the ads topic, exactly once per event, per UTC minute for the last hour and per UTC hour for the last week; count a window with Impressions.",
+				Features: []Feature{
+					{Name: "minutes", Tag: 1, Kind: Vector, Dim: ImpressionMinutes, Doc: "impressions per minute; the last element is minute last_minute"},
+					{Name: "last_minute", Tag: 2, Kind: Int, Doc: "the minute of the last element of minutes, minutes since the Unix epoch"},
+					{Name: "hourly", Tag: 3, Kind: Vector, Dim: FrequencyHours, Doc: "impressions per hour; the last element is hour last_hour"},
+					{Name: "last_hour", Tag: 4, Kind: Int, Doc: "the hour of the last element of hourly, hours since the Unix epoch"},
+					{Name: "total", Tag: 5, Kind: Int, Doc: "impressions since the view was created"},
+					{Name: "last_impression_ms", Tag: 6, Kind: Int, Doc: "event time of the latest impression, Unix ms"},
+					{Name: "event_ids", Tag: 7, Kind: Strings, MaxLen: ImpressionIDs, Doc: "ids of the latest impression events counted, newest first (deduplication)"},
+				},
+			},
 		},
 	},
 )
+
+// Impressions counts the impressions of a viewer_campaign impressions view in the window
+// ending at now: to the minute for windows up to an hour (the current minute and the
+// ceil(window/1m)-1 before it), to the hour beyond (the current hour and the ceil(window/1h)-1
+// before it), at most a week. Impressions at or after now count (clock skew between
+// instances).
+func Impressions(v Values, now time.Time, window time.Duration) int64 {
+	if window <= 0 {
+		return 0
+	}
+	if window <= time.Hour {
+		n := int64((window + time.Minute - 1) / time.Minute)
+		return bucketsSince(v, "minutes", "last_minute", now.Unix()/60-n+1)
+	}
+	n := int64(min((window+time.Hour-1)/time.Hour, FrequencyHours))
+	return bucketsSince(v, "hourly", "last_hour", now.Unix()/3600-n+1)
+}
+
+// bucketsSince sums the buckets of vector name (the last one being bucket last) from bucket
+// first on.
+func bucketsSince(v Values, name, last string, first int64) int64 {
+	var buf [FrequencyHours]float32
+	b := v.AppendVector(buf[:0], name)
+	end := v.Int(last)
+	var n float64
+	for i := range b {
+		if end-int64(len(b)-1-i) >= first {
+			n += float64(b[i])
+		}
+	}
+	return int64(n)
+}
 
 // ViewerCampaignID is the entity id of the (viewer, campaign) pair.
 func ViewerCampaignID(viewer, campaign string) string { return viewer + "|" + campaign }

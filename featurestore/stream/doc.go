@@ -11,10 +11,13 @@
 //     newest first, without repeats; a count of starts; the time of the latest.
 //   - item/popularity from playback QoE reports that open a session (StartupMS set): plays,
 //     and a score decayed with a 6 h half-life (read it with featurestore.Popularity).
+//   - viewer_campaign/impressions from ads "impression" tracking events (AdTracking) that name
+//     a viewer and a campaign: impressions per UTC minute for the last hour and per UTC hour for
+//     the last week, for frequency caps across instances (read with featurestore.Impressions).
+//     Copies of one event (same id, other offsets, as two adserver instances emit them) count
+//     once: the view keeps the latest ImpressionIDs event ids.
 //
-// Per-viewer-per-campaign frequency (viewer_campaign/frequency) is not derived here: the ads
-// events carry a session, not a viewer. The bidder counts it on win notices with
-// featurestore.Store.Modify (bidder/featurestore.go).
+// The bidder's own count of win notices (viewer_campaign/frequency) is not derived here.
 //
 // # Exactly once
 //

@@ -19,6 +19,7 @@ type op struct {
 	ts     int64     // the record's timestamp, Unix ms
 	at     time.Time // the event's time
 	item   string    // the item played
+	id     string    // the event's id (impressions: copies of one event share it)
 }
 
 // opsOf returns the row an event changes and how, or ok=false for events that change none.
@@ -34,6 +35,15 @@ func opsOf(ev events.Event) (r row, o op, ok bool) {
 			return row{}, op{}, false
 		}
 		return row{featurestore.EntityItem, e.ContentID, featurestore.ViewPopularity}, op{at: e.Time, item: e.ContentID}, true
+	case *events.AdTracking:
+		if e.Kind != events.TrackImpression || e.Viewer == "" || e.Campaign == "" {
+			return row{}, op{}, false
+		}
+		id := featurestore.ViewerCampaignID(e.Viewer, e.Campaign)
+		if featurestore.CheckID(id) != nil {
+			return row{}, op{}, false
+		}
+		return row{featurestore.EntityViewerCampaign, id, featurestore.ViewImpressions}, op{at: e.Time, id: e.ID}, true
 	}
 	return row{}, op{}, false
 }
@@ -80,6 +90,45 @@ func applyPopularity(cur featurestore.Values, ops []op) featurestore.Fields {
 	return featurestore.Fields{"score": score, "as_of_ms": asOf, "plays": plays}
 }
 
+// applyImpressions counts impressions into the per-minute and per-hour buckets. ops carry
+// event ids not counted yet.
+func applyImpressions(cur featurestore.Values, ops []op) featurestore.Fields {
+	minutes, lastMin := cur.Vector("minutes"), cur.Int("last_minute")
+	hourly, lastHour := cur.Vector("hourly"), cur.Int("last_hour")
+	total, lastMs := cur.Int("total"), cur.Int("last_impression_ms")
+	ids := cur.Strings("event_ids")
+	for _, o := range ops {
+		sec := o.at.Unix()
+		lastMin = count(minutes, lastMin, sec/60)
+		lastHour = count(hourly, lastHour, sec/3600)
+		total++
+		lastMs = max(lastMs, o.at.UnixMilli())
+		ids = slices.Insert(ids, 0, o.id)
+	}
+	if len(ids) > featurestore.ImpressionIDs {
+		ids = ids[:featurestore.ImpressionIDs]
+	}
+	return featurestore.Fields{"minutes": minutes, "last_minute": lastMin, "hourly": hourly, "last_hour": lastHour,
+		"total": total, "last_impression_ms": lastMs, "event_ids": ids}
+}
+
+// count adds one to bucket b of buckets, whose last element is bucket last, and returns the
+// new last bucket: a later bucket shifts the vector (older buckets fall off the front), an
+// earlier one within the vector is counted in place, an older one is not kept.
+func count(buckets []float32, last, b int64) int64 {
+	n := int64(len(buckets))
+	if b > last {
+		shift := min(b-last, n)
+		copy(buckets, buckets[shift:])
+		clear(buckets[n-shift:])
+		last = b
+	}
+	if i := n - 1 - (last - b); i >= 0 {
+		buckets[i]++
+	}
+	return last
+}
+
 // fold applies the ops the watermark does not cover yet; ok is false when all are replays.
 func fold(r row, cur featurestore.Values, ops []op) (u featurestore.Update, fresh int, ok bool) {
 	w := cur.Watermark()
@@ -93,11 +142,23 @@ func fold(r row, cur featurestore.Values, ops []op) (u featurestore.Update, fres
 			w.Advance(o.source, o.offset, o.ts)
 		}
 	}
+	if r.view == featurestore.ViewImpressions { // copies of one event at other offsets
+		seen := cur.Strings("event_ids")
+		todo = slices.DeleteFunc(todo, func(o op) bool {
+			if slices.Contains(seen, o.id) {
+				return true
+			}
+			seen = append(seen, o.id)
+			return false
+		})
+	}
 	if len(todo) == 0 {
 		return featurestore.Update{}, 0, false
 	}
 	var f featurestore.Fields
 	switch r.view {
+	case featurestore.ViewImpressions:
+		f = applyImpressions(cur, todo)
 	case featurestore.ViewRecent:
 		f = applyRecent(cur, todo)
 	case featurestore.ViewPopularity:

@@ -31,7 +31,7 @@ type Config struct {
 }
 
 // Topics are the topics the updater reads.
-var Topics = []string{events.FamilyRecs.Topic(), events.FamilyPlayback.Topic()}
+var Topics = []string{events.FamilyRecs.Topic(), events.FamilyPlayback.Topic(), events.FamilyAds.Topic()}
 
 // Updater consumes the analytics topics and updates the stream views.
 type Updater struct {
