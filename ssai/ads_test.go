@@ -451,3 +451,70 @@ func TestSessionRequests(t *testing.T) {
 		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// TestInterstitials: a source in interstitials mode leaves the content as it is and announces
+// each break as an HLS Interstitial, whose asset list leads to the ads' renditions matched to
+// the content's ladder; the player fires the beacons (client mode).
+func TestInterstitials(t *testing.T) {
+	base, originURL, stand := startStitching(t, Config{}, Source{Name: "vod", Mode: "interstitials", Preroll: 30, Midrolls: []float64{2}, Midroll: 30})
+	sr, _ := postSession(t, base, `{"source":"vod","uid":"viewer-5"}`)
+	code, body := get(t, sr.ManifestURL)
+	if code != 200 {
+		t.Fatalf("master: %d", code)
+	}
+	mbase, _ := url.Parse(sr.ManifestURL)
+	var ranges []string
+	for _, u := range mediaURIs(t, body) {
+		code, pl := get(t, resolve(mbase, u))
+		p, err := hls.ParseMediaString(pl)
+		if code != 200 || err != nil {
+			t.Fatalf("%s: %d %v", u, code, err)
+		}
+		var got []string
+		pdts := 0
+		for i := range p.Segments {
+			if !strings.HasPrefix(p.Segments[i].URI, originURL) {
+				t.Fatalf("%s: segment %s is not the content's", u, p.Segments[i].URI)
+			}
+			if !p.Segments[i].ProgramDateTime.IsZero() {
+				pdts++
+			}
+			for _, tag := range p.Segments[i].Tags {
+				if tag.Kind == hls.TagDateRange {
+					got = append(got, tag.Line)
+				}
+			}
+		}
+		if pdts == 0 || len(got) != 2 || !strings.Contains(got[0], `CLASS="com.apple.hls.interstitial"`) || !strings.Contains(got[0], `CUE="PRE"`) ||
+			!strings.Contains(got[1], `X-ASSET-LIST="assets/b1.json"`) || strings.Contains(got[1], "CUE=") {
+			t.Fatalf("%s: %d dates, interstitials %q", u, pdts, got)
+		}
+		if ranges != nil && strings.Join(ranges, "\n") != strings.Join(got, "\n") {
+			t.Errorf("renditions disagree on the interstitials:\n%q\n%q", ranges, got)
+		}
+		ranges = got
+	}
+
+	listURL := resolve(mbase, "assets/b0.json")
+	code, body = get(t, listURL)
+	var list AssetList
+	if code != 200 || json.Unmarshal([]byte(body), &list) != nil || len(list.Assets) != 2 || list.Assets[0].Duration <= 0 {
+		t.Fatalf("asset list: %d %s", code, body)
+	}
+	lbase, _ := url.Parse(listURL)
+	code, body = get(t, resolve(lbase, list.Assets[0].URI))
+	mp, err := hls.ParseMasterString(body)
+	if code != 200 || err != nil || len(mp.Variants) != len(stand.ladder.Variants) {
+		t.Fatalf("ad master: %d %v\n%s", code, err, body)
+	}
+	for _, v := range mp.Variants {
+		if !strings.HasPrefix(v.URI, stand.srv.URL+"/ad/1/") {
+			t.Errorf("ad master variant %s: want the ad's rendition", v.URI)
+		}
+	}
+	_, body = get(t, sr.TrackingURL)
+	var tr Tracking
+	if err := json.Unmarshal([]byte(body), &tr); err != nil || len(tr.Avails) != 2 || tr.Avails[0].ProgramDateTime == "" || len(tr.Avails[0].Ads[0].TrackingEvents[0].URLs) != 1 {
+		t.Errorf("tracking: %s", body)
+	}
+}

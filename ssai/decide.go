@@ -305,7 +305,7 @@ func (s *Service) predecide(sess *session, ref *hls.MediaPlaylist) map[uint64]de
 	var wg sync.WaitGroup
 	for _, sp := range spans {
 		wg.Go(func() {
-			d := s.decide(sess, ref, sess.breakRequest(ref, sp), sp.Count > 0)
+			d := s.decide(sess, ref, sess.breakRequest(ref, sp), sp.Count > 0 && !sess.src.interstitials())
 			mu.Lock()
 			out[sp.First] = d
 			mu.Unlock()

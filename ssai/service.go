@@ -260,7 +260,8 @@ func (s *Service) start(ctx *fasthttp.RequestCtx, req SessionRequest) (*session,
 	if checkClaim("request id", requestID) != nil || requestID == "" {
 		requestID = newID()
 	}
-	c := newClaims(req.Source, req.UID, req.Content, mode == beaconsClient, s.now())
+	// Interstitials are fetched by the player from the ads' own origin: it fires their beacons.
+	c := newClaims(req.Source, req.UID, req.Content, mode == beaconsClient || src.interstitials(), s.now())
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	ip, ua := remoteDevice(ctx)
@@ -276,6 +277,9 @@ func (s *Service) start(ctx *fasthttp.RequestCtx, req SessionRequest) (*session,
 	ev := &events.SessionStart{Header: events.NewHeader("ssai", requestID), SessionID: c.SessionID(), Source: c.Source,
 		ContentID: c.Content, Viewer: c.UID, Mode: events.ModeStitched, PrerollAds: sess.prerollAds(),
 		DecisionUS: waited.Microseconds(), LatencyUS: time.Since(t0).Microseconds()}
+	if src.interstitials() {
+		ev.Mode = events.ModeInterstitials
+	}
 	s.emit.Emit(ev)
 	return sess, true
 }
@@ -373,6 +377,10 @@ func (s *Service) sessionFile(ctx *fasthttp.RequestCtx) {
 		writeJSON(ctx, t)
 	case strings.HasPrefix(rest, "a/"):
 		s.adSegment(ctx, sess, rest[2:])
+	case strings.HasPrefix(rest, "assets/"):
+		s.assetList(ctx, sess, rest[len("assets/"):])
+	case strings.HasPrefix(rest, "i/"):
+		s.adMaster(ctx, sess, rest[2:])
 	default:
 		s.media(ctx, sess, rest)
 	}
@@ -409,8 +417,17 @@ func (s *Service) media(ctx *fasthttp.RequestCtx, sess *session, file string) {
 		sess.refSeen = ref
 		sess.planner.Update(ref)
 	}
-	adsOf := s.adPlaylists(rctx, sess, idx)
 	plan := &sess.planner.Plan
+	if sess.src.interstitials() {
+		out := appendInterstitials((*bp)[:0], src, sess.refSeen, plan, sess.c.Created, sess.adDuration)
+		sess.mu.Unlock()
+		*bp = out
+		ctx.SetContentType("application/vnd.apple.mpegurl")
+		ctx.Response.Header.Set("Cache-Control", "no-store")
+		ctx.SetBody(out)
+		return
+	}
+	adsOf := s.adPlaylists(rctx, sess, idx)
 	out, err := sess.writers[idx].Append((*bp)[:0], src, plan, adsOf)
 	if err != nil { // an ad or the slate lacks this rendition: the content plays
 		s.log.Warn("stitch", "source", sess.c.Source, "err", err)

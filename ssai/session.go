@@ -181,7 +181,7 @@ func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) 
 		if ok {
 			delete(sess.pending, sp.First)
 		} else {
-			d = s.decide(sess, sess.refSeen, sess.breakRequest(sess.refSeen, sp), sp.Count > 0)
+			d = s.decide(sess, sess.refSeen, sess.breakRequest(sess.refSeen, sp), sp.Count > 0 && !src.interstitials())
 		}
 		return sess.merge(dst, d)
 	}

@@ -36,6 +36,10 @@ type Source struct {
 	// fires them when the player fetches the ad's segments) or "client" (the player fires them
 	// from the session's tracking JSON). A session may ask for either.
 	Beacons string `json:"beacons,omitempty"`
+	// Mode is "stitched" (the default: ads spliced into the media playlists) or
+	// "interstitials" (HLS Interstitials: EXT-X-DATERANGE with an asset list per break; the
+	// player fetches the ads itself and fires their beacons from the tracking JSON).
+	Mode string `json:"mode,omitempty"`
 }
 
 // maxScheduled bounds a schedule: breaks and their length.
@@ -45,6 +49,8 @@ const (
 )
 
 // schedule appends the source's scheduled breaks in VOD playlist p (a Planner's Extra).
+func (s Source) interstitials() bool { return s.Mode == modeInterstitials }
+
 func (s Source) schedule(dst []stitch.Span, p *hls.MediaPlaylist) []stitch.Span {
 	if !p.EndList || len(p.Segments) == 0 {
 		return dst
@@ -117,6 +123,9 @@ func validateSource(s Source) error {
 		if at <= 0 || at > 24*3600 {
 			return fmt.Errorf("source schedule: midroll offset %g: want seconds of content, above 0", at)
 		}
+	}
+	if s.Mode != "" && s.Mode != modeStitched && s.Mode != modeInterstitials {
+		return fmt.Errorf("source mode %q: want %q or %q", s.Mode, modeStitched, modeInterstitials)
 	}
 	if s.Beacons != "" && s.Beacons != beaconsServer && s.Beacons != beaconsClient {
 		return fmt.Errorf("source beacons %q: want %q or %q", s.Beacons, beaconsServer, beaconsClient)

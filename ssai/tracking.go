@@ -87,14 +87,19 @@ func (sess *session) tracking() Tracking {
 			replaced += ref.Segments[i].Duration
 		}
 		av := Avail{ID: breakID(br.First), StartTime: (at + shift).Seconds(), Duration: br.Duration().Seconds(), Ads: []Ad{}}
-		if !ref.EndList {
-			av.StartTime = 0
+		if !ref.EndList || sess.src.interstitials() {
 			pdt := br.Start
 			if pdt.IsZero() {
 				pdt = pdtOf(br.First)
 			}
+			if pdt.IsZero() && ref.EndList { // interstitials in a VOD: the dates ssai added
+				pdt = sess.c.Created.Add(at)
+			}
 			if !pdt.IsZero() {
 				av.ProgramDateTime = pdt.UTC().Format("2006-01-02T15:04:05.000Z")
+			}
+			if !ref.EndList {
+				av.StartTime = 0 // live: placed by programDateTime
 			}
 		}
 		for k := 0; k < len(br.Fill); {
@@ -118,7 +123,7 @@ func (sess *session) tracking() Tracking {
 			}
 			k = j
 		}
-		if ref.EndList {
+		if ref.EndList && !sess.src.interstitials() {
 			shift += br.Duration() - replaced
 		}
 		t.Avails = append(t.Avails, av)
