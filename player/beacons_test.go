@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
+	"github.com/cuepoint/cuepoint/origin/live"
 )
 
 // ssaiContract is a real HTTP server speaking SSAI's session contract (docs/ssai.md) over our
@@ -243,5 +245,73 @@ func TestRedirectedSegments(t *testing.T) {
 	}
 	if res.Segments != 2 || res.Bytes != 2000 || !res.Ended || res.WatchTime != 4*time.Second {
 		t.Errorf("%+v", res)
+	}
+}
+
+// TestLiveJoinMidBreak joins the origin's live channel five seconds into an avail (placed by its
+// programDateTime, as SSAI does for live): the events before the join are skipped, never fired
+// late; those after it fire once each, at their media time on the PDT-anchored timeline.
+func TestLiveJoinMidBreak(t *testing.T) {
+	start := live.DefaultEpoch.Add(30 * time.Second)
+	originClock := live.NewManualClock(start)
+	originURL := startOrigin(t, originClock)
+	first := fetchMedia(t, originURL+"/live/ch/180p/index.m3u8")
+	join := first.Segments[len(first.Segments)-3].ProgramDateTime
+	if join.IsZero() {
+		t.Fatal("the origin's live playlist has no PROGRAM-DATE-TIME")
+	}
+	availPDT := join.Add(-5 * time.Second)
+	hits := map[string]int{}
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/v1/sessions":
+			w.WriteHeader(201)
+			fmt.Fprintf(w, `{"session":"live-1","manifestUrl":%q,"trackingUrl":"http://%s/tracking"}`, originURL+"/live/ch/master.m3u8", r.Host)
+		case r.URL.Path == "/tracking":
+			var evs []string
+			for _, e := range []struct {
+				name string
+				off  float64
+			}{{"impression", 0}, {"start", 0}, {"firstQuartile", 2.5}, {"midpoint", 5}, {"thirdQuartile", 7.5}, {"complete", 10}} {
+				evs = append(evs, fmt.Sprintf(`{"event":%q,"offset":%g,"urls":["http://%s/beacon/%s"]}`, e.name, e.off, r.Host, e.name))
+			}
+			fmt.Fprintf(w, `{"avails":[{"id":"live-b","startTime":100,"duration":10,"programDateTime":%q,"ads":[{"id":"ad","sequence":1,"startTime":100,"duration":10,"trackingEvents":[%s]}]}]}`,
+				availPDT.Format(time.RFC3339Nano), joinComma(evs))
+		case strings.HasPrefix(r.URL.Path, "/beacon/"):
+			mu.Lock()
+			hits[strings.TrimPrefix(r.URL.Path, "/beacon/")]++
+			mu.Unlock()
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	p := New(WithClock(func() Clock {
+		c := NewVirtualClock(start)
+		c.OnAdvance = originClock.Set
+		return c
+	}), WithWatchTime(20*time.Second))
+	defer p.Close()
+	res, err := p.Play(context.Background(), SessionsURL(srv.URL, SessionRequest{Source: "live", UID: "v"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BeaconsSkipped != 3 {
+		t.Errorf("%d events skipped, want the 3 before the join (impression, start, firstQuartile)", res.BeaconsSkipped)
+	}
+	want := map[string]time.Duration{"midpoint": 0, "thirdQuartile": 2500 * time.Millisecond, "complete": 5 * time.Second}
+	for name := range map[string]bool{"impression": true, "start": true, "firstQuartile": true, "midpoint": true, "thirdQuartile": true, "complete": true} {
+		if _, ok := want[name]; ok != (hits[name] == 1) {
+			t.Errorf("beacon %s fetched %d times", name, hits[name])
+		}
+	}
+	for _, b := range res.Beacons {
+		if w, ok := want[b.Event]; !ok || b.MediaTime != w {
+			t.Errorf("beacon %+v: want media time %s", b, w)
+		}
+	}
+	if res.FirstSegmentAvail != "live-b" || res.AdSegments != 2 {
+		t.Errorf("first segment in %q, %d ad segments; want the 2 s segments whose middle is in the 5 s left of the avail (2)", res.FirstSegmentAvail, res.AdSegments)
 	}
 }

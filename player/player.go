@@ -605,4 +605,11 @@ func (s *session) pollTracking(ctx context.Context, now time.Time) {
 		return
 	}
 	s.dues = schedule(s.dues, s.tracking, len(s.tracks) > 0 && s.tracks[0].live(), s.anchor, s.fired)
+	// Events before where this viewer began (a live session joined in the middle of a break)
+	// were never reached: they are skipped, not fired late.
+	for len(s.dues) > 0 && s.dues[0].at < 0 {
+		s.fired[s.dues[0].key] = true
+		s.res.BeaconsSkipped++
+		s.dues = s.dues[1:]
+	}
 }

@@ -68,6 +68,9 @@ type Result struct {
 	FirstSegmentAvail string
 	Avails            int // avails in the last tracking JSON read
 	Beacons           []Beacon
-	Ended             bool // the VOD played to its end
-	Duration          time.Duration
+	// BeaconsSkipped counts tracking events due before the point the session began at (a live
+	// session that joined in the middle of a break): never reached, so never fired.
+	BeaconsSkipped int
+	Ended          bool // the VOD played to its end
+	Duration       time.Duration
 }

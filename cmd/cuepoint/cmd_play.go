@@ -197,7 +197,7 @@ func writePlayText(w io.Writer, r *player.Result) {
 	fmt.Fprintf(w, "played     %s watched in %s (ended %v), %d segments, %.1f MB, %d discontinuities, %d reloads\n",
 		r.WatchTime.Round(time.Millisecond), r.Duration.Round(time.Millisecond), r.Ended, r.Segments, float64(r.Bytes)/1e6, r.Discontinuities, r.Reloads)
 	fmt.Fprintf(w, "qoe        %d rebuffers (%s), %d bitrate switches, %d errors %s\n", r.Rebuffers, r.RebufferTime.Round(time.Millisecond), r.Switches, r.Errors, r.LastError)
-	fmt.Fprintf(w, "ads        %d avails, %d ad segments, %d tracking events reached\n", r.Avails, r.AdSegments, len(r.Beacons))
+	fmt.Fprintf(w, "ads        %d avails, %d ad segments, %d tracking events reached, %d before the join skipped\n", r.Avails, r.AdSegments, len(r.Beacons), r.BeaconsSkipped)
 	for _, b := range r.Beacons {
 		fmt.Fprintf(w, "  %-14s avail %s ad %s at %.2fs (fired %d URLs, %d failed)\n", b.Event, b.Avail, b.Ad, b.MediaTime.Seconds(), b.URLs, b.Failed)
 	}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cuepoint/cuepoint/player"
+)
+
+// TestPlayThroughDev is the end-to-end test of session start (issue 9, part 4) at small scale:
+// `cuepoint dev` on a cold root, then
+//
+//   - `cuepoint play --sessions 8 --rate 4`: eight new viewers, open loop, each through POST
+//     /v1/sessions (ssai asks the adserver, which runs its auction with the bidder, for the
+//     preroll), the master and media playlists and the first segment; every session measured,
+//     every stage recorded, none failed;
+//   - two whole sessions of the demo VOD with client-side beacons on a virtual clock: each opens
+//     with its preroll (the first video segment is in the avail at 0), has ad segments in both
+//     breaks, and fires every tracking URL of the tracking JSON without a failure.
+//
+// What is asserted is behaviour; the latencies themselves are the benchmark's (BENCHMARKS.md).
+func TestPlayThroughDev(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole edge")
+	}
+	repo := playerRepoRoot(t)
+	root := t.TempDir()
+	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
+	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}
+	for _, rel := range cached {
+		if err := linkTree(filepath.Join(cache, rel), filepath.Join(root, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Logf("test cache %s not used: %v", rel, err)
+		}
+	}
+	off := freeOffset(t)
+	base := func(p int) string { return "http://127.0.0.1:" + strconv.Itoa(p+off) }
+	cmd := exec.Command(binary, "dev", "--root", root, "--port-offset", strconv.Itoa(off), "--log-level", "warn")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "CUEPOINT_KAFKA_BROKERS=", "CUEPOINT_CLICKHOUSE_ADDR=", "CUEPOINT_CASSANDRA_HOSTS=")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+		if t.Failed() {
+			t.Logf("cuepoint dev output:\n%s", out.String())
+		}
+	}()
+	waitFor := func(what string, limit time.Duration, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(limit)
+		for !ok() {
+			select {
+			case err := <-exited:
+				t.Fatalf("cuepoint dev exited while waiting for %s: %v", what, err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within %s", what, limit)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	for _, p := range []int{8081, 8082, 8083, 8084} {
+		waitFor(fmt.Sprintf(":%d ready", p), 6*time.Minute, func() bool { return httpStatus(base(p)+"/readyz") == 200 })
+	}
+	quiet := 0
+	waitFor("the demo ads conditioned", 6*time.Minute, func() bool {
+		if hasChild(cmd.Process.Pid, "ffmpeg") {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		return quiet >= 8
+	})
+	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool { return demoSessionHasAds(base(8083)) })
+	for _, rel := range cached {
+		if err := linkTree(filepath.Join(root, rel), filepath.Join(cache, rel)); err != nil && !errors.Is(err, fs.ErrExist) {
+			t.Logf("test cache %s not saved: %v", rel, err)
+		}
+	}
+
+	// Eight new viewers, open loop, through the command.
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := playMain(ctx, []string{"--ssai", base(8083), "--sessions", "8", "--rate", "4", "--output", "json", "--progress=false", "--timeout", "10s"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("play --sessions: %v\n%s", err, stderr.String())
+	}
+	var run struct {
+		Run struct {
+			Requests int64 `json:"requests"`
+			Errors   int64 `json:"errors"`
+		} `json:"run"`
+		Stages   []player.StageSummary `json:"stages"`
+		Sessions int                   `json:"sessions"`
+		Failed   int                   `json:"failed"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &run); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	if run.Run.Requests != 8 || run.Run.Errors != 0 || run.Sessions != 8 || run.Failed != 0 {
+		t.Fatalf("budget run: %s", stdout.String())
+	}
+	stages := map[string]player.StageSummary{}
+	for _, s := range run.Stages {
+		stages[s.Stage] = s
+	}
+	for _, name := range []string{"session", "master", "media", "first_segment", "to_first_segment"} {
+		if s := stages[name]; s.Count != 8 || !(s.P50 > 0) || s.Max < s.P50 {
+			t.Errorf("stage %s: %+v (want all 8 sessions measured)", name, s)
+		}
+	}
+	if s := stages["to_first_segment"]; s.Max < stages["session"].P50 {
+		t.Errorf("session start to first segment %+v is shorter than its first stage %+v", s, stages["session"])
+	}
+
+	// Whole sessions with client beacons, on a virtual clock (a 20 Mbit/s simulated network).
+	// Every session must open with its preroll; a break whose decision misses ssai's deadline
+	// plays content (a fallback, not a failure), so the midroll is asked of one session in three.
+	p := player.New(player.WithClock(func() player.Clock { return player.NewVirtualClock(time.Now()) }), player.WithBandwidth(20_000_000))
+	defer p.Close()
+	midrolls := 0
+	for i := range 3 {
+		uid := fmt.Sprintf("play-test-%d-%d", os.Getpid(), i)
+		res, err := p.Play(ctx, player.SessionsURL(base(8083), player.SessionRequest{Source: "demo", UID: uid, Beacons: "client"}))
+		if err != nil {
+			t.Fatalf("session %d: %v (%+v)", i, err, res)
+		}
+		if !res.Ended || res.Info.RequestID == "" || res.Startup.ToFirstSegment <= 0 || res.Errors != 0 {
+			t.Errorf("session %d: ended %v, request id %q, startup %+v, %d errors (%s)", i, res.Ended, res.Info.RequestID, res.Startup, res.Errors, res.LastError)
+		}
+		if res.FirstSegmentAvail == "" || res.AdSegments == 0 {
+			t.Errorf("session %d: first segment in avail %q, %d ad segments: want the session to open with its preroll", i, res.FirstSegmentAvail, res.AdSegments)
+		}
+		fired, events := 0, map[string]int{}
+		for _, b := range res.Beacons {
+			fired += b.URLs
+			events[b.Event]++
+			if b.Failed != 0 {
+				t.Errorf("session %d: beacon %+v failed", i, b)
+			}
+		}
+		if fired == 0 || events["impression"] == 0 || events["complete"] == 0 {
+			t.Errorf("session %d: %d beacon URLs fired, events %v: want the preroll's impression to complete", i, fired, events)
+		}
+		if res.Avails >= 2 && events["impression"] >= 2 && events["complete"] >= 2 {
+			midrolls++
+		}
+		t.Logf("session %d: %d avails, %d ad segments, %d beacon URLs fired", i, res.Avails, res.AdSegments, fired)
+	}
+	if midrolls == 0 {
+		t.Error("no session of three had its midroll filled and beaconed")
+	}
+}
