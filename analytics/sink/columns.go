@@ -2,6 +2,7 @@ package sink
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
@@ -33,25 +34,60 @@ type colSpec struct {
 	kind kind
 }
 
-// column buffers one column's values for a batch; only the slice of its kind is used.
+// column buffers one column's values for a batch; only the fields of its kind are used.
+//
+// Strings are kept as bytes in one buffer and the offsets where each value ends, so that a
+// column holds no pointers: the garbage collector does not scan it (a batch of 100k rows has
+// millions of values), and the records the values were decoded from are not kept alive.
+// values builds string views of the buffer only for the INSERT.
 type column struct {
 	kind kind
-	str  []string
-	i64  []int64
+	i64  []int64 // kInt64, kDateTime; kInt64s: the elements of every row
 	i32  []int32
 	u32  []uint32
 	u16  []uint16
 	u8   []uint8
-	strs [][]string
-	i64s [][]int64
+	// kString: the values' bytes, and the end of each value in them. kStrings: the same for
+	// the elements of every row.
+	bytes []byte
+	ends  []int
+	// kStrings, kInt64s: the number of elements up to and including each row.
+	rowEnds []int
+
+	// Views for an INSERT, reused across batches; cleared by reset.
+	strView []string
+	arrStr  [][]string
+	arrI64  [][]int64
 }
 
-// values returns the column's slice, filtered to the rows where keep is true when keep is
-// not nil.
+// view returns the bytes of b as a string without copying; b must not change while the
+// string is in use (the column's bytes do not until reset).
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// strings returns views of the column's strings (values or array elements), all of them.
+func (c *column) strings() []string {
+	v := c.strView[:0]
+	start := 0
+	for _, end := range c.ends {
+		v = append(v, view(c.bytes[start:end]))
+		start = end
+	}
+	c.strView = v
+	return v
+}
+
+// values returns the column's values as clickhouse-go's columnar Append takes them, filtered
+// to the rows where keep is true when keep is not nil. Array columns are returned as one
+// slice per row ([][]string, [][]int64).
 func (c *column) values(keep []bool) any {
 	switch c.kind {
 	case kString:
-		return filter(c.str, keep)
+		return filter(c.strings(), keep)
 	case kInt64, kDateTime:
 		return filter(c.i64, keep)
 	case kInt32:
@@ -63,9 +99,26 @@ func (c *column) values(keep []bool) any {
 	case kUInt8:
 		return filter(c.u8, keep)
 	case kStrings:
-		return filter(c.strs, keep)
+		elems := c.strings()
+		rows, start := c.arrStr[:0], 0
+		for i, end := range c.rowEnds {
+			if keep == nil || keep[i] {
+				rows = append(rows, elems[start:end:end])
+			}
+			start = end
+		}
+		c.arrStr = rows
+		return rows
 	case kInt64s:
-		return filter(c.i64s, keep)
+		rows, start := c.arrI64[:0], 0
+		for i, end := range c.rowEnds {
+			if keep == nil || keep[i] {
+				rows = append(rows, c.i64[start:end:end])
+			}
+			start = end
+		}
+		c.arrI64 = rows
+		return rows
 	}
 	panic(fmt.Sprintf("sink: column kind %d", c.kind))
 }
@@ -86,7 +139,7 @@ func filter[T any](vs []T, keep []bool) []T {
 func (c *column) len() int {
 	switch c.kind {
 	case kString:
-		return len(c.str)
+		return len(c.ends)
 	case kInt64, kDateTime:
 		return len(c.i64)
 	case kInt32:
@@ -97,51 +150,56 @@ func (c *column) len() int {
 		return len(c.u16)
 	case kUInt8:
 		return len(c.u8)
-	case kStrings:
-		return len(c.strs)
-	case kInt64s:
-		return len(c.i64s)
+	case kStrings, kInt64s:
+		return len(c.rowEnds)
 	}
 	return 0
 }
 
-// reset empties the column, keeping its capacity, and drops references to the strings of the
-// previous batch so that their records can be collected.
+// reset empties the column, keeping its capacity, and clears the views of the last INSERT.
 func (c *column) reset() {
-	clear(c.str)
-	clear(c.strs)
-	clear(c.i64s)
-	c.str, c.i64, c.i32, c.u32, c.u16, c.u8, c.strs, c.i64s = c.str[:0], c.i64[:0], c.i32[:0], c.u32[:0], c.u16[:0], c.u8[:0], c.strs[:0], c.i64s[:0]
+	clear(c.strView)
+	clear(c.arrStr)
+	clear(c.arrI64)
+	c.i64, c.i32, c.u32, c.u16, c.u8 = c.i64[:0], c.i32[:0], c.u32[:0], c.u16[:0], c.u8[:0]
+	c.bytes, c.ends, c.rowEnds = c.bytes[:0], c.ends[:0], c.rowEnds[:0]
+	c.strView, c.arrStr, c.arrI64 = c.strView[:0], c.arrStr[:0], c.arrI64[:0]
 }
 
 // rows is a columnar buffer of rows for one raw table.
 type rows struct {
 	cols []column
 	n    int
-	// arena backs the arrays the table's writer builds, so that an event's arrays cost no
-	// allocation of their own.
+	// arenaStr and arenaI64 are scratch space for the arrays a table's writer builds from an
+	// event, valid until the next row (the columns copy them).
 	arenaStr []string
 	arenaI64 []int64
 }
 
-// strings returns a slice of n strings from the arena, valid until reset.
+// strings returns a slice of n strings from the scratch arena, valid until the next row.
 func (r *rows) strings(n int) []string {
 	if cap(r.arenaStr)-len(r.arenaStr) < n {
-		r.arenaStr = make([]string, 0, max(4096, n)) // the old chunk lives on in the columns
+		r.arenaStr = make([]string, 0, max(64, 2*cap(r.arenaStr), n))
 	}
 	l := len(r.arenaStr)
 	r.arenaStr = r.arenaStr[:l+n]
 	return r.arenaStr[l : l+n : l+n]
 }
 
-// int64s returns a slice of n int64s from the arena, valid until reset.
+// int64s returns a slice of n int64s from the scratch arena, valid until the next row.
 func (r *rows) int64s(n int) []int64 {
 	if cap(r.arenaI64)-len(r.arenaI64) < n {
-		r.arenaI64 = make([]int64, 0, max(4096, n))
+		r.arenaI64 = make([]int64, 0, max(64, 2*cap(r.arenaI64), n))
 	}
 	l := len(r.arenaI64)
 	r.arenaI64 = r.arenaI64[:l+n]
 	return r.arenaI64[l : l+n : l+n]
+}
+
+// nextRow empties the scratch arenas for the next row's arrays.
+func (r *rows) nextRow() {
+	clear(r.arenaStr)
+	r.arenaStr, r.arenaI64 = r.arenaStr[:0], r.arenaI64[:0]
 }
 
 func newRows(specs []colSpec) *rows {
@@ -156,16 +214,37 @@ func (r *rows) reset() {
 	for i := range r.cols {
 		r.cols[i].reset()
 	}
-	clear(r.arenaStr)
-	r.arenaStr, r.arenaI64 = r.arenaStr[:0], r.arenaI64[:0]
+	r.nextRow()
 	r.n = 0
 }
 
 // appendTo appends the rows (those where keep is true, when keep is not nil) to the batch,
-// column by column.
+// column by column with the columnar API. Arrays go row by row (AppendRow of a []T), which
+// clickhouse-go appends without reflection, where the columnar Append of a [][]T reflects on
+// every row and element.
 func (r *rows) appendTo(b driver.Batch, keep []bool) error {
 	for i := range r.cols {
-		if err := b.Column(i).Append(r.cols[i].values(keep)); err != nil {
+		c := &r.cols[i]
+		var err error
+		switch v := c.values(keep).(type) {
+		case [][]string:
+			bc := b.Column(i)
+			for _, row := range v {
+				if err = bc.AppendRow(row); err != nil {
+					break
+				}
+			}
+		case [][]int64:
+			bc := b.Column(i)
+			for _, row := range v {
+				if err = bc.AppendRow(row); err != nil {
+					break
+				}
+			}
+		default:
+			err = b.Column(i).Append(v)
+		}
+		if err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
 		}
 	}
@@ -189,22 +268,31 @@ func (w *rowWriter) next(k kind) *column {
 	return c
 }
 
-func (w *rowWriter) str(v string)     { c := w.next(kString); c.str = append(c.str, v) }
+func (w *rowWriter) str(v string) {
+	c := w.next(kString)
+	c.bytes = append(c.bytes, v...)
+	c.ends = append(c.ends, len(c.bytes))
+}
 func (w *rowWriter) i64(v int64)      { c := w.next(kInt64); c.i64 = append(c.i64, v) }
 func (w *rowWriter) i32(v int32)      { c := w.next(kInt32); c.i32 = append(c.i32, v) }
 func (w *rowWriter) u32(v int)        { c := w.next(kUInt32); c.u32 = append(c.u32, uint32(v)) }
 func (w *rowWriter) u16(v int)        { c := w.next(kUInt16); c.u16 = append(c.u16, uint16(v)) }
 func (w *rowWriter) u8(v uint8)       { c := w.next(kUInt8); c.u8 = append(c.u8, v) }
 func (w *rowWriter) dateTime(v int64) { c := w.next(kDateTime); c.i64 = append(c.i64, v) }
-func (w *rowWriter) strs(v []string)  { c := w.next(kStrings); c.strs = append(c.strs, nonNil(v)) }
-func (w *rowWriter) i64s(v []int64)   { c := w.next(kInt64s); c.i64s = append(c.i64s, v) }
-func (w *rowWriter) flag(v bool)      { w.u8(b2u(v)) }
-func nonNil(v []string) []string {
-	if v == nil {
-		return []string{}
+func (w *rowWriter) strs(v []string) {
+	c := w.next(kStrings)
+	for _, e := range v {
+		c.bytes = append(c.bytes, e...)
+		c.ends = append(c.ends, len(c.bytes))
 	}
-	return v
+	c.rowEnds = append(c.rowEnds, len(c.ends))
 }
+func (w *rowWriter) i64s(v []int64) {
+	c := w.next(kInt64s)
+	c.i64 = append(c.i64, v...)
+	c.rowEnds = append(c.rowEnds, len(c.i64))
+}
+func (w *rowWriter) flag(v bool) { w.u8(b2u(v)) }
 
 func b2u(v bool) uint8 {
 	if v {
@@ -219,4 +307,5 @@ func (w *rowWriter) done() {
 		panic(fmt.Sprintf("sink: row wrote %d of %d columns", w.i, len(w.r.cols)))
 	}
 	w.r.n++
+	w.r.nextRow()
 }

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/cuepoint/cuepoint/analytics/events"
 )
 
 // maxPoll bounds the records taken per poll, so that the loop checks often whether a flush
@@ -104,12 +102,11 @@ func (s *Sink) poll(ctx context.Context, cl *kgo.Client, acc *accumulator, in *i
 func (s *Sink) add(acc *accumulator, rec *kgo.Record) {
 	t := s.topics[rec.Topic]
 	b := acc.batch(rec.Topic, rec.Partition, t)
-	ev, err := events.Decode(t.family, rec.Value)
+	typed, err := s.dec.Decode(t.family, rec.Value)
 	if err != nil {
 		acc.addDead(b, newDeadLetter(s.dlq, rec, err))
 		return
 	}
-	typed := ev.(events.Typed)
 	t.add(b.rows, typed, rec.Partition, rec.Offset)
 	acc.addRow(b, rec, typed.EventHeader().Time.Unix())
 }

@@ -27,6 +27,10 @@ type Sink struct {
 	topics map[string]*table
 	dlq    string // the dead-letter topic
 	hooks  hooks
+	// dec decodes records in the poll loop, the only caller of add. Its strings alias the
+	// records' values, which the column buffers then hold until the batch is stored: the
+	// Kafka client must not recycle record memory (no kgo.WithPools with PoolDecompressBytes).
+	dec events.Decoder
 
 	running atomic.Bool
 	mu      sync.Mutex

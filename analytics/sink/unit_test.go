@@ -2,6 +2,7 @@ package sink
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,57 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// The pointer-free columns give back what was written: strings, string and int64 arrays
+// (empty ones included), filtered by keep, and nothing after reset.
+func TestColumnsRoundTrip(t *testing.T) {
+	r := newRows([]colSpec{{"s", kString}, {"a", kStrings}, {"p", kInt64s}})
+	in := []struct {
+		s string
+		a []string
+		p []int64
+	}{
+		{"one", []string{"x", "", "yz"}, []int64{1, 2}},
+		{"", nil, nil},
+		{"été", []string{"ü"}, []int64{-3}},
+	}
+	for _, row := range in {
+		w := rowWriter{r: r}
+		w.str(row.s)
+		w.strs(row.a)
+		w.i64s(row.p)
+		w.done()
+	}
+	for _, keep := range [][]bool{nil, {true, false, true}} {
+		strs := r.cols[0].values(keep).([]string)
+		arrs := r.cols[1].values(keep).([][]string)
+		prices := r.cols[2].values(keep).([][]int64)
+		var want []int
+		for i := range in {
+			if keep == nil || keep[i] {
+				want = append(want, i)
+			}
+		}
+		if len(strs) != len(want) || len(arrs) != len(want) || len(prices) != len(want) {
+			t.Fatalf("keep %v: %d, %d, %d rows, want %d", keep, len(strs), len(arrs), len(prices), len(want))
+		}
+		for j, i := range want {
+			if strs[j] != in[i].s || strings.Join(arrs[j], "|") != strings.Join(in[i].a, "|") || len(arrs[j]) != len(in[i].a) ||
+				fmt.Sprint(prices[j]) != fmt.Sprint(nz64(in[i].p)) {
+				t.Errorf("keep %v row %d: %q %q %v, want %q %q %v", keep, i, strs[j], arrs[j], prices[j], in[i].s, in[i].a, in[i].p)
+			}
+		}
+	}
+	r.reset()
+	if r.n != 0 || r.cols[0].len() != 0 || r.cols[1].len() != 0 || len(r.cols[0].values(nil).([]string)) != 0 {
+		t.Error("reset left rows behind")
+	}
+}
+
+func nz64(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
 }
