@@ -56,7 +56,11 @@ const gppMaxSections = 64
 // sextets decodes base64url characters into bytes, 6 bits per character, the last byte
 // zero-padded: a bit stream, whatever the length.
 func sextets(s string) ([]byte, error) {
-	out := make([]byte, 0, (len(s)*6+7)/8)
+	return appendSextets(make([]byte, 0, (len(s)*6+7)/8), s)
+}
+
+// appendSextets is sextets appending to out (a stack buffer on the per-request path).
+func appendSextets(out []byte, s string) ([]byte, error) {
 	var acc uint32
 	n := 0
 	for i := 0; i < len(s); i++ {
@@ -221,7 +225,8 @@ func parseUSSection(id int, enc string) (usChoices, error) {
 		return usChoices{}, errGPPHeader
 	}
 	core, sub, hasSub := strings.Cut(enc, ".")
-	b, err := sextets(core)
+	var buf [64]byte
+	b, err := appendSextets(buf[:0], core)
 	if err != nil {
 		return usChoices{}, err
 	}
@@ -234,7 +239,7 @@ func parseUSSection(id int, enc string) (usChoices, error) {
 		return usChoices{}, errGPPVersion
 	}
 	var c usChoices
-	for _, f := range []struct {
+	for _, f := range [...]struct {
 		off int
 		dst *bool
 	}{{lay.sale, &c.sale}, {lay.sharing, &c.sharing}, {lay.targeted, &c.targeted}} {
@@ -251,7 +256,7 @@ func parseUSSection(id int, enc string) (usChoices, error) {
 	for hasSub {
 		var seg string
 		seg, sub, hasSub = strings.Cut(sub, ".")
-		sb, err := sextets(seg)
+		sb, err := appendSextets(buf[:0], seg)
 		if err != nil {
 			return usChoices{}, err
 		}

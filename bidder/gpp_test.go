@@ -285,3 +285,23 @@ func TestGPPOptOutBidsContextually(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGPP: the per-request cost of the GPP rules for a string with six US sections, all
+// applicable (the worst realistic case), and for the spec's TCF + uspv1 example.
+func BenchmarkGPP(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		gpp  string
+		sids []int8
+	}{
+		{"us-6-sections", knownGPP[14].gpp, []int8{7, 8, 9, 10, 11, 12}},
+		{"tcf-usp", knownGPP[1].gpp, []int8{2, 6}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				gppOptOut(bc.gpp, bc.sids, 0)
+			}
+		})
+	}
+}
