@@ -16,6 +16,8 @@ import (
 	"github.com/cuepoint/cuepoint/internal/server"
 	"github.com/cuepoint/cuepoint/origin"
 	"github.com/cuepoint/cuepoint/origin/hls"
+	"github.com/cuepoint/cuepoint/origin/live"
+	"github.com/cuepoint/cuepoint/origin/scte35"
 	"github.com/cuepoint/cuepoint/ssai/stitch"
 )
 
@@ -516,5 +518,97 @@ func TestInterstitials(t *testing.T) {
 	var tr Tracking
 	if err := json.Unmarshal([]byte(body), &tr); err != nil || len(tr.Avails) != 2 || tr.Avails[0].ProgramDateTime == "" || len(tr.Avails[0].Ads[0].TrackingEvents[0].URLs) != 1 {
 		t.Errorf("tracking: %s", body)
+	}
+}
+
+// TestLiveAds: live channels of our origin in all three cue formats get the adserver's pods
+// (whole ads, then slate) at their cues, every refresh of every rendition through the
+// validator, the adserver asked once per break with live=1, the tracking data dated.
+func TestLiveAds(t *testing.T) {
+	clock := live.NewManualClock(live.DefaultEpoch.Add(10 * time.Second))
+	var chans []live.Config
+	for _, f := range scte35.Formats {
+		chans = append(chans, live.Config{Name: "ch-" + f.String(), Asset: "demo", Format: f, Window: 6,
+			Breaks: live.Schedule{Offset: 20 * time.Second, Every: 40 * time.Second, Duration: 12 * time.Second, Lead: 4 * time.Second}})
+	}
+	o, err := origin.New(origin.Config{MediaRoot: mediaRoot(t), Clock: clock, Channels: chans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	osrv := server.New("origin", "127.0.0.1:0")
+	o.Mount(osrv)
+	originURL := serve(t, osrv)
+	stand := newAdStand(t, originURL, 2)
+	svc := mustNew(t, Config{Now: clock.Now, AdServer: stand.srv.URL})
+	for _, c := range chans {
+		if err := svc.SetSource(Source{Name: c.Name, URL: originURL + "/live/" + c.Name + "/master.m3u8", Slate: originURL + "/vod/demo/master.m3u8"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ssrv := server.New("ssai", "127.0.0.1:0")
+	svc.Mount(ssrv)
+	base := serve(t, ssrv)
+	for _, c := range chans {
+		t.Run(c.Name, func(t *testing.T) {
+			stand.mu.Lock()
+			asked := len(stand.queries)
+			stand.mu.Unlock()
+			if fill, ads := followLive(t, base, c.Name, originURL, clock); ads == 0 || fill <= ads {
+				t.Fatalf("%d ad segments and %d fill segments in 60 refreshes: want ads, then slate", ads, fill)
+			}
+			stand.mu.Lock()
+			qs := stand.queries[asked:]
+			stand.mu.Unlock()
+			if len(qs) == 0 {
+				t.Fatal("the adserver was never asked")
+			}
+			for _, q := range qs {
+				if q.Get("live") != "1" || q.Get("pos") != "mid" || q.Get("dur") != "12.000" {
+					t.Errorf("adserver query %v: want a live mid-roll of 12 s", q)
+				}
+			}
+		})
+	}
+}
+
+// TestForeignOrigin: content packaged by ffmpeg's own HLS muxer (not Cuepoint's packager) and
+// served by a plain file server — an origin the project has never seen — gets its scheduled
+// pre-roll, and ffmpeg decodes the stitched stream end to end.
+func TestForeignOrigin(t *testing.T) {
+	dir := t.TempDir()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=8",
+		"-f", "lavfi", "-i", "sine=frequency=440:duration=8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50",
+		"-sc_threshold", "0", "-c:a", "aac", "-shortest", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
+		"-hls_segment_filename", dir+"/chunk-%03d.ts", "-master_pl_name", "index.m3u8", dir+"/stream.m3u8").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	foreign := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(foreign.Close)
+
+	// Ads come from our origin's packaged demo (the adserver's media), content from the stranger.
+	o, err := origin.New(origin.Config{MediaRoot: mediaRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	osrv := server.New("origin", "127.0.0.1:0")
+	o.Mount(osrv)
+	stand := newAdStand(t, serve(t, osrv), 2)
+	svc := mustNew(t, Config{AdServer: stand.srv.URL})
+	if err := svc.SetSource(Source{Name: "stranger", URL: foreign.URL + "/index.m3u8", Preroll: 10}); err != nil {
+		t.Fatal(err)
+	}
+	ssrv := server.New("ssai", "127.0.0.1:0")
+	svc.Mount(ssrv)
+	base := serve(t, ssrv)
+	sr, _ := postSession(t, base, `{"source":"stranger","uid":"viewer-6"}`)
+	_, ps := sessionPlaylists(t, sr.ManifestURL)
+	p := ps[0]
+	if !strings.HasPrefix(p.Segments[0].URI, "a/") || !strings.HasPrefix(p.Segments[len(p.Segments)-1].URI, foreign.URL+"/chunk-") {
+		t.Fatalf("stitched playlist does not start with the pre-roll and end with the content:\n%s", p.AppendTo(nil))
+	}
+	out, err = exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", sr.ManifestURL, "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg decoding the stitched stream: %v\n%s", err, out)
 	}
 }

@@ -133,7 +133,7 @@ func TestServiceOrigin(t *testing.T) {
 	// Live: a session without slate (breaks play the content) and one with slate, followed over
 	// 60 refreshes each, every rendition through the validator.
 	for _, name := range []string{"live", "live-slate"} {
-		slateSegments := followLive(t, base, name, originURL, clock)
+		slateSegments, _ := followLive(t, base, name, originURL, clock)
 		if name == "live-slate" && slateSegments == 0 {
 			t.Error("live-slate: no slate segment stitched in 60 refreshes")
 		}
@@ -151,8 +151,8 @@ func TestServiceOrigin(t *testing.T) {
 }
 
 // followLive starts a session of source name and follows every rendition over 60 refreshes of the
-// origin's clock; it returns how many fill (slate) segments the refreshes showed.
-func followLive(t *testing.T, base, name, originURL string, clock *live.ManualClock) int {
+// origin's clock; it returns how many fill (slate or ad) segments the refreshes showed.
+func followLive(t *testing.T, base, name, originURL string, clock *live.ManualClock) (fill, ads int) {
 	t.Helper()
 	code, body := get(t, base+"/ssai/"+name+"/master.m3u8?uid=u2")
 	if code != 200 {
@@ -162,9 +162,8 @@ func followLive(t *testing.T, base, name, originURL string, clock *live.ManualCl
 	if len(uris) < 3 {
 		t.Fatalf("%s master lists %d media playlists, want video renditions and audio:\n%s", name, len(uris), body)
 	}
-	isSlate := func(u string) bool { return strings.HasPrefix(u, originURL+"/vod/") }
+	isSlate := func(u string) bool { return strings.HasPrefix(u, originURL+"/vod/") || strings.HasPrefix(u, "a/") }
 	v := stitch.Validator{IsAd: isSlate}
-	fill := 0
 	for step := 0; step < 60; step++ {
 		clock.Advance(time.Second)
 		var outs []*hls.MediaPlaylist
@@ -181,6 +180,9 @@ func followLive(t *testing.T, base, name, originURL string, clock *live.ManualCl
 				if isSlate(p.Segments[i].URI) {
 					fill++
 				}
+				if strings.HasPrefix(p.Segments[i].URI, "a/") {
+					ads++
+				}
 			}
 			outs = append(outs, p)
 		}
@@ -188,7 +190,7 @@ func followLive(t *testing.T, base, name, originURL string, clock *live.ManualCl
 			t.Fatalf("%s step %d: %v", name, step, err)
 		}
 	}
-	return fill
+	return fill, ads
 }
 
 // mediaURIs returns the session's media playlist URIs a multivariant playlist lists.
