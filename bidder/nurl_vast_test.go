@@ -2,11 +2,15 @@ package bidder
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prebid/openrtb/v20/openrtb2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/cuepoint/cuepoint/analytics/events"
 )
@@ -229,4 +233,46 @@ func TestNURLVASTForDeletedCampaign(t *testing.T) {
 	if code := notice(b, bd.NURL, "1"); code != 404 {
 		t.Errorf("deleted campaign's nurl: %d, want 404", code)
 	}
+}
+
+// FuzzHandleNotice: whatever the notice path and query (a signed token or not, macros
+// substituted or not), the notice handler never panics and answers only its documented
+// statuses; a 200 from /v1/notice/vast is a VAST document. Seeds: real nurl, burl, lurl and
+// vast URLs the bidder issued.
+func FuzzHandleNotice(f *testing.F) {
+	cfg := testConfig()
+	cfg.VideoMarkup = MarkupInNURL
+	b := newTestBidder(f, cfg, Deps{}, DemoCampaigns("https://cdn.test")...)
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod("POST")
+	ctx.Request.SetRequestURI("/openrtb2/bid")
+	ctx.Request.SetBody(readFixture(f, "ctv_pod.json"))
+	b.HandleBid(&ctx)
+	var resp openrtb2.BidResponse
+	if err := json.Unmarshal(ctx.Response.Body(), &resp); err != nil {
+		f.Fatal(err)
+	}
+	for _, bd := range allBids(&resp) {
+		for _, u := range []string{bd.NURL, bd.BURL, bd.LURL} {
+			f.Add(strings.TrimPrefix(nurlFor(u, resp.ID, "1.25"), cfg.PublicURL))
+			f.Add(strings.TrimPrefix(u, cfg.PublicURL))
+		}
+	}
+	f.Add("/v1/notice/event?t=AAAA&e=start")
+	f.Add("/v1/notice/vast?t=&p=-1&a=%00")
+	f.Fuzz(func(t *testing.T, uri string) {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod("GET")
+		ctx.Request.SetRequestURI(uri)
+		b.HandleNotice(&ctx)
+		switch code := ctx.Response.StatusCode(); code {
+		case 200:
+			if bytes.HasSuffix(ctx.Path(), []byte("/vast")) && !bytes.HasPrefix(ctx.Response.Body(), []byte("<VAST")) {
+				t.Fatalf("200 from %q without VAST: %q", uri, ctx.Response.Body())
+			}
+		case 400, 403, 404, 410:
+		default:
+			t.Fatalf("status %d for %q", code, uri)
+		}
+	})
 }
