@@ -15,13 +15,14 @@ import (
 var ServiceScenarios = []string{"bidder", "adserver", "ssai", "recs", "featurestore"}
 
 // ScenarioNames is every name --scenario accepts.
-var ScenarioNames = append(slices.Clone(ServiceScenarios), "mixed", "url")
+var ScenarioNames = append(slices.Clone(ServiceScenarios), "ssai-live", "mixed", "url")
 
 // DefaultTargets are the services' default addresses on this machine (ARCHITECTURE.md).
 var DefaultTargets = map[string]string{
 	"bidder":       "http://127.0.0.1:8081",
 	"adserver":     "http://127.0.0.1:8082",
 	"ssai":         "http://127.0.0.1:8083",
+	"ssai-live":    "http://127.0.0.1:8083",
 	"recs":         "http://127.0.0.1:8085",
 	"featurestore": "http://127.0.0.1:8086",
 }
@@ -46,6 +47,7 @@ type Options struct {
 	FeatureViews  []string // featurestore views to read; default profile, recent (featurestore.Default)
 	FeatureBatch  int      // entities per featurestore batch; default 200
 	SessionLength int      // segments fetched per SSAI session by the default player; default 3
+	LiveSessions  int      // sessions the ssai-live scenario starts (first of SSAISources); default 5,000
 }
 
 func (o Options) withDefaults() Options {
@@ -92,6 +94,8 @@ func Build(name, target string, o Options) (*Scenario, error) {
 		return AdServer(target, o), nil
 	case "ssai":
 		return SSAI(target, o), nil
+	case "ssai-live":
+		return SSAILive(target, o)
 	case "recs":
 		return Recs(target, o), nil
 	case "featurestore":

@@ -47,6 +47,7 @@ omission). See docs/loadtest.md.`)
 	seed := fs.Uint64("seed", 1, "seed of the generated payloads and Poisson gaps")
 	pool := fs.Int("pool", 2048, "distinct pre-built requests per scenario")
 	sources := fs.StringList("ssai-sources", []string{"demo"}, "SSAI sources for /ssai/{source}/master.m3u8")
+	liveSessions := fs.Int("live-sessions", 5000, "sessions --scenario ssai-live starts (of the first --ssai-sources, a live source) before refreshing their media playlists")
 	progress := fs.Bool("progress", true, "print a progress line every second to stderr")
 
 	var (
@@ -104,7 +105,7 @@ omission). See docs/loadtest.md.`)
 		return err
 	}
 
-	opts := loadtest.Options{Seed: *seed, Pool: *pool, SSAISources: *sources, Connections: *connections}
+	opts := loadtest.Options{Seed: *seed, Pool: *pool, SSAISources: *sources, Connections: *connections, LiveSessions: *liveSessions}
 	var mix []loadtest.Weighted
 	switch *scenario {
 	case "mixed":
