@@ -256,3 +256,45 @@ func TestNoticeDedupeCassandraKilled(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 }
+
+// BenchmarkWinNotice: a first win notice (token check, dedupe, settlement, shader, frequency
+// counter, event) with the per-instance record only, and with the shared Cassandra record
+// behind it (three lightweight transactions: win, settle, cap).
+func BenchmarkWinNotice(b *testing.B) {
+	run := func(b *testing.B, deps Deps) {
+		cfg := testConfig()
+		cfg.DedupeTimeout = 10 * time.Second
+		mv := NewMemoryViewers()
+		deps.Features, deps.Counters = mv, mv
+		bd := newTestBidder(b, cfg, deps, bannerCampaign("w", 4_000_000))
+		now := time.Now()
+		i := 0
+		degraded := dedupeDegraded.Get()
+		for b.Loop() {
+			i++
+			t := &noticeToken{Issued: now.UnixMilli(), RequestID: "r", ImpID: "1", BidID: fmt.Sprintf("bench-%d-%d", now.UnixNano(), i),
+				CampaignID: "w", CreativeID: "w-b", ViewerID: "v", Currency: "USD", PriceMicros: 4_000_000, Reserved: 4000, AT: 2}
+			tok, _ := bd.signer.appendToken(nil, t, nil)
+			if code := notice(bd, cfg.PublicURL+"/v1/notice/win?t="+string(tok)+"&p=3&a=r", ""); code != 200 {
+				b.Fatalf("win: %d", code)
+			}
+		}
+		if dedupeDegraded.Get() != degraded {
+			b.Fatal("the shared record degraded during the benchmark")
+		}
+	}
+	b.Run("local", func(b *testing.B) { run(b, Deps{}) })
+	b.Run("cassandra", func(b *testing.B) {
+		hosts := stacktest.Cassandra(b)
+		s, err := db.OpenCassandra(hosts, db.CassandraOptions{Timeout: 20 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ks := fmt.Sprintf("bidder_bench_%d", os.Getpid())
+		if _, err := Migrate(context.Background(), s, ks, ""); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec(); s.Close() })
+		run(b, Deps{Dedupe: NewCassandraDedupe(s, ks)})
+	})
+}
