@@ -108,7 +108,10 @@ func TestImpressionsWindowsShift(t *testing.T) {
 	u, _ := New(s, Config{Brokers: []string{"unused:1"}}, nil)
 	var recs []*kgo.Record
 	for i := range 200 { // one impression every 10 minutes for 2000 minutes
-		recs = append(recs, record(t, impression(fmt.Sprint("e", i), "v", "c", t0.Add(time.Duration(i)*10*time.Minute)), int64(i)))
+		at := t0.Add(time.Duration(i) * 10 * time.Minute)
+		r := record(t, impression(fmt.Sprint("e", i), "v", "c", at), int64(i))
+		r.Timestamp = at
+		recs = append(recs, r)
 	}
 	if err := u.Apply(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -247,4 +250,22 @@ func cassandraStore(t *testing.T) *featurestore.Store {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// TestImpressionFromTheFuture: an impression stamped a year ahead of its record counts at the
+// record's time instead of wiping the buckets.
+func TestImpressionFromTheFuture(t *testing.T) {
+	s := memStore(t)
+	u, _ := New(s, Config{Brokers: []string{"unused:1"}}, nil)
+	recs := []*kgo.Record{
+		record(t, impression("e1", "v", "c", t0), 0),
+		record(t, impression("e2", "v", "c", t0.AddDate(1, 0, 0)), 1), // record time t0+1s
+	}
+	if err := u.Apply(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	v := impressionsOf(t, s, "v", "c")
+	if got := featurestore.Impressions(v, t0.Add(time.Minute), time.Hour); got != 2 || v.Int("last_impression_ms") != t0.Add(time.Second).UnixMilli() {
+		t.Fatalf("%d impressions in the hour, last %d: want 2, at the record's time", got, v.Int("last_impression_ms"))
+	}
 }

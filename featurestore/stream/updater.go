@@ -163,6 +163,11 @@ func (u *Updater) Apply(ctx context.Context, recs []*kgo.Record) error {
 		}
 		o.source = rec.Topic + "/" + strconv.Itoa(int(rec.Partition))
 		o.offset, o.ts = rec.Offset, rec.Timestamp.UnixMilli()
+		if r.view == featurestore.ViewImpressions && o.at.After(rec.Timestamp.Add(featurestore.MaxClockSkew)) {
+			// Stamped well after it reached Kafka (a wrong clock): counted at the record's time,
+			// so it cannot push the buckets past the present.
+			o.at = rec.Timestamp
+		}
 		if _, seen := byRow[r]; !seen {
 			order = append(order, r)
 		}
