@@ -210,6 +210,7 @@ async function start(sourceName, { content, rec } = {}) {
     showMessage(`no such title: ${sourceName}`);
     return;
   }
+  const requested = performance.now();
   await stop();
   state.sessions++;
   const seq = state.sessions;
@@ -232,7 +233,7 @@ async function start(sourceName, { content, rec } = {}) {
 
   const hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 30 });
   state.hls = hls;
-  state.qoe = new QoE(video, hls);
+  state.qoe = new QoE(video, hls, requested);
   let recoveries = 0;
   hls.on(Hls.Events.ERROR, (_, data) => {
     if (!data.fatal) return;

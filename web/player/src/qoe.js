@@ -6,11 +6,13 @@
 import Hls from 'hls.js';
 
 export class QoE {
-  constructor(video, hls, now = () => performance.now()) {
+  // requested is when the viewer asked for playback (performance.now()): the session's start,
+  // before SSAI was asked for it.
+  constructor(video, hls, requested, now = () => performance.now()) {
     this.video = video;
     this.hls = hls;
     this.now = now;
-    this.requested = now();
+    this.requested = requested ?? now();
     this.startupMs = 0; // set at the first frame, sent once
     this.startupSent = false;
     this.started = false;
