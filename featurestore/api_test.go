@@ -153,3 +153,21 @@ func TestAPIRegistry(t *testing.T) {
 		t.Fatalf("registry = %d %s", code, body)
 	}
 }
+
+// TestAPIViewerCampaignID: a (viewer, campaign) id travels in the path percent-encoded.
+func TestAPIViewerCampaignID(t *testing.T) {
+	s, _ := memStore(t)
+	base := serveAPI(t, s)
+	id := ViewerCampaignID("viewer-1", "camp-1")
+	if err := s.Put(context.Background(), EntityViewerCampaign, id, ViewImpressions, Fields{"total": int64(3)}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := call(t, "GET", base+"/v1/features/viewer_campaign/viewer-1%7Ccamp-1?views=impressions", "", "")
+	var e apiEntity
+	if err := json.Unmarshal([]byte(body), &e); code != 200 || err != nil {
+		t.Fatalf("%d %s %v", code, body, err)
+	}
+	if e.ID != id || e.Views["impressions"].Features["total"] != float64(3) {
+		t.Fatalf("%+v", e)
+	}
+}
