@@ -146,11 +146,15 @@ func (s *Service) adSegment(ctx *fasthttp.RequestCtx, sess *session, rest string
 		httpError(ctx, fasthttp.StatusBadGateway, "ad rendition unavailable")
 		return
 	}
-	ip, ua := sess.device()
-	for e, ok := range fire {
-		if ok {
-			for _, u := range ad.beacons[e] {
-				s.beacons.fire(u, ip, ua, sess.requestID)
+	if fire != ([numEvents]bool{}) {
+		if info, ok := s.decisions.get(ad.key); ok {
+			ip, ua := sess.device()
+			for e, ok := range fire {
+				if ok {
+					for _, u := range info.beacons[e] {
+						s.beacons.fire(u, ip, ua, sess.requestID)
+					}
+				}
 			}
 		}
 	}

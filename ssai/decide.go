@@ -37,14 +37,14 @@ var eventNames = [numEvents]string{"impression", "start", "firstQuartile", "midp
 type adRef struct {
 	slate bool
 	// media is, for each of the session's media playlists, the URL of this ad's rendition that
-	// matches it ("" when the ad has none).
+	// matches it ("" when the ad has none); interned, shared by the sessions playing the ad.
 	media []string
 	// dur is the ad's duration on the reference rendition (the sum of its segments).
 	dur time.Duration
-
-	servingID, adID, creative, title, clickThrough string
-	beacons                                        [numEvents][]string
-	errors                                         []string // VAST <Error> URLs
+	// key is where the decision cache keeps the ad's adInfo ("" for the slate); info is set
+	// while the ad is being decided, and nil once the session holds the ad.
+	key  string
+	info *adInfo
 }
 
 // decision is the fill the adserver gave one break: pieces whose Ad indexes ads (0-based, the
@@ -240,13 +240,14 @@ func newAdRef(ad *vast.Ad, sess *session) (*adRef, bool) {
 	if lin == nil {
 		return nil, false
 	}
-	a := &adRef{servingID: in.AdServingID, adID: ad.ID, creative: cr.ID, title: in.AdTitle, clickThrough: lin.ClickThrough}
-	if a.servingID == "" {
-		a.servingID = ad.ID
+	info := &adInfo{servingID: in.AdServingID, adID: ad.ID, creative: cr.ID, title: in.AdTitle, clickThrough: lin.ClickThrough}
+	if info.servingID == "" {
+		info.servingID = ad.ID
 	}
-	if a.creative == "" {
-		a.creative = cr.AdID
+	if info.creative == "" {
+		info.creative = cr.AdID
 	}
+	a := &adRef{info: info}
 	a.media = make([]string, len(sess.kinds))
 	audio := ads.MatchAudio(lin.MediaFiles)
 	for i, k := range sess.kinds {
@@ -263,29 +264,29 @@ func newAdRef(ad *vast.Ad, sess *session) (*adRef, bool) {
 	}
 	for _, im := range in.Impressions {
 		if im.URL != "" {
-			a.beacons[evImpression] = append(a.beacons[evImpression], im.URL)
+			info.beacons[evImpression] = append(info.beacons[evImpression], im.URL)
 		}
 	}
 	for _, t := range lin.Tracking {
 		for e, name := range eventNames {
 			if e != evImpression && t.Event == name && t.URL != "" {
-				a.beacons[e] = append(a.beacons[e], t.URL)
+				info.beacons[e] = append(info.beacons[e], t.URL)
 			}
 		}
 	}
-	a.errors = in.Errors
+	info.errors = in.Errors
 	return a, true
 }
 
 // fireError reports a VAST error code to an ad's error URLs (server-side, whatever the
 // session's beacon mode: the player never learns of an ad the stitcher dropped).
 func (s *Service) fireError(a *adRef, code int, sess *session) {
-	if len(a.errors) == 0 {
+	if a.info == nil || len(a.info.errors) == 0 {
 		return
 	}
 	c := strconv.Itoa(code)
 	ip, ua := sess.device()
-	for _, u := range a.errors {
+	for _, u := range a.info.errors {
 		u = strings.ReplaceAll(strings.ReplaceAll(u, "[ERRORCODE]", c), "%5BERRORCODE%5D", c)
 		s.beacons.fire(u, ip, ua, sess.requestID)
 	}

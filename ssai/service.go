@@ -48,6 +48,9 @@ type Config struct {
 	Emitter producer.Emitter
 	// BeaconWorkers and BeaconQueue size server-side beacon firing (default 8 and 8192).
 	BeaconWorkers, BeaconQueue int
+	// DecisionCacheMB bounds the decision cache (the ads' beacons and names, in bigcache; default
+	// 256 MB, about 100,000 sessions of four ads).
+	DecisionCacheMB int
 }
 
 // Service serves personalized playlists: sources registered by name, a session per playback,
@@ -61,6 +64,10 @@ type Service struct {
 	keys     [][]byte
 	emit     producer.Emitter
 	beacons  *beaconer
+
+	decisions *decisionCache // the ads' adInfo, off the heap
+	mediaSets mediaSets
+	closeOnce sync.Once
 
 	decisionTimeout time.Duration
 
@@ -117,8 +124,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Emitter == nil {
 		cfg.Emitter = discard{}
 	}
+	if cfg.DecisionCacheMB <= 0 {
+		cfg.DecisionCacheMB = 256
+	}
+	dc, err := newDecisionCache(cfg.DecisionCacheMB)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
-		log: cfg.Logger, now: cfg.Now, idle: cfg.SessionIdle, client: cfg.Client, adserver: cfg.AdServer,
+		decisions: dc,
+		log:       cfg.Logger, now: cfg.Now, idle: cfg.SessionIdle, client: cfg.Client, adserver: cfg.AdServer,
 		keys: keys, emit: cfg.Emitter, decisionTimeout: cfg.DecisionTimeout,
 		beacons: newBeaconer(cfg.Client, cfg.Logger, cfg.BeaconWorkers, cfg.BeaconQueue),
 		fetch:   fetcher{client: cfg.Client, now: cfg.Now},
@@ -129,8 +144,14 @@ type discard struct{}
 
 func (discard) Emit(events.Event) {}
 
-// Close sends the beacons accepted so far and stops the beacon workers.
-func (s *Service) Close() { s.beacons.close() }
+// Close sends the beacons accepted so far, stops the beacon workers and frees the decision cache.
+// Calling it again does nothing.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() {
+		s.beacons.close()
+		s.decisions.close()
+	})
+}
 
 // SetSource registers or replaces a source.
 func (s *Service) SetSource(src Source) error {
@@ -371,7 +392,7 @@ func (s *Service) sessionFile(ctx *fasthttp.RequestCtx) {
 		s.serveMaster(ctx, sess, "")
 	case rest == "tracking.json":
 		sess.mu.Lock()
-		t := sess.tracking()
+		t := s.tracking(sess)
 		sess.mu.Unlock()
 		ctx.Response.Header.Set("Cache-Control", "no-store")
 		writeJSON(ctx, t)

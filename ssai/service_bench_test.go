@@ -20,7 +20,11 @@ import (
 type fixedOrigin map[string]string
 
 func (o fixedOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, ok := o[r.URL.String()]
+	key := r.URL.String()
+	if r.URL.Path == "/vast" {
+		key = "http://adserver/vast"
+	}
+	body, ok := o[key]
 	code := 200
 	if !ok {
 		code = 404
@@ -52,16 +56,49 @@ func newFixedOrigin() fixedOrigin {
 		o["http://origin/live/"+r+"/index.m3u8"] = live(r)
 		o["http://origin/slate/"+r+"/index.m3u8"] = slate
 	}
+	// An adserver answering every break with two 10 s ads, tracked with URLs as long as
+	// Cuepoint's signed beacons (~400 bytes each).
+	ad := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+	for i := range 5 {
+		ad += fmt.Sprintf("#EXTINF:2.000,\nseg%d.ts\n", i)
+	}
+	ad += "#EXT-X-ENDLIST\n"
+	sig := strings.Repeat("0123456789abcdef", 20)
+	var vast strings.Builder
+	vast.WriteString(`<VAST xmlns="http://www.iab.com/VAST" version="4.2">`)
+	for n := 1; n <= 2; n++ {
+		t := func(ev string) string { return "http://adserver/t/" + ev + "?a=serving&c=creative&m=campaign&s=session&b=break&p=1500000&cu=USD&k=1&sig=" + sig }
+		fmt.Fprintf(&vast, `<Ad id="ad%d" sequence="%d"><InLine><AdSystem>bench</AdSystem><Error><![CDATA[%s]]></Error><Impression><![CDATA[%s]]></Impression><AdServingId>serving-%d</AdServingId><AdTitle>Ad</AdTitle><Creatives><Creative id="cr%d"><UniversalAdId idRegistry="test">u</UniversalAdId><Linear><Duration>00:00:10</Duration><TrackingEvents>`,
+			n, n, t("error"), t("impression"), n, n)
+		for _, ev := range []string{"start", "firstQuartile", "midpoint", "thirdQuartile", "complete"} {
+			fmt.Fprintf(&vast, `<Tracking event="%s"><![CDATA[%s]]></Tracking>`, ev, t(ev))
+		}
+		vast.WriteString(`</TrackingEvents><MediaFiles>`)
+		for _, r := range []struct {
+			name string
+			w, h int
+		}{{"360p", 640, 360}, {"540p", 960, 540}} {
+			fmt.Fprintf(&vast, `<MediaFile delivery="streaming" type="application/x-mpegURL" width="%d" height="%d" bitrate="900"><![CDATA[http://ads/%d/%s.m3u8]]></MediaFile>`, r.w, r.h, n, r.name)
+			o[fmt.Sprintf("http://ads/%d/%s.m3u8", n, r.name)] = ad
+		}
+		fmt.Fprintf(&vast, `<MediaFile delivery="streaming" type="application/x-mpegURL" codec="mp4a.40.2" bitrate="128"><![CDATA[http://ads/%d/audio.m3u8]]></MediaFile>`, n)
+		o[fmt.Sprintf("http://ads/%d/audio.m3u8", n)] = ad
+		vast.WriteString(`</MediaFiles></Linear></Creative></Creatives></InLine></Ad>`)
+	}
+	vast.WriteString(`</VAST>`)
+	o["http://adserver/vast"] = vast.String()
 	return o
 }
 
-// BenchmarkSessions starts 5,000 sessions of a live source with a slate, reports the memory each
-// holds, then serves their media playlists (a break in the window, slate stitched) through the
-// server's router: time and CPU per playlist, and the p99 of single requests.
+// BenchmarkSessions starts 5,000 sessions of a live source with a slate and an adserver,
+// reports the memory each holds on the heap (its plan and two ads; their beacons are in the
+// decision cache), then serves their media playlists (a break in the window, ads and slate
+// stitched) through the server's router: time and CPU per playlist, and the p99 of single
+// requests.
 func BenchmarkSessions(b *testing.B) {
 	const sessions = 5000
 	now := time.Date(2025, 1, 1, 0, 2, 10, 0, time.UTC)
-	svc := mustNew(b, Config{Client: &http.Client{Transport: newFixedOrigin()}, Now: func() time.Time { return now }})
+	svc := mustNew(b, Config{Client: &http.Client{Transport: newFixedOrigin()}, Now: func() time.Time { return now }, AdServer: "http://adserver"})
 	if err := svc.SetSource(Source{Name: "ch", URL: "http://origin/live/master.m3u8", Slate: "http://origin/slate/master.m3u8"}); err != nil {
 		b.Fatal(err)
 	}
@@ -101,8 +138,8 @@ func BenchmarkSessions(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	perSession := float64(after.HeapAlloc-before.HeapAlloc) / sessions
-	if !strings.Contains(string(do(&ctx, paths[0])), "s0.ts") {
-		b.Fatal("slate not stitched")
+	if pl := string(do(&ctx, paths[0])); !strings.Contains(pl, "/60/0.ts\n") {
+		b.Fatalf("ads not stitched:\n%s", pl)
 	}
 
 	lat := make([]time.Duration, 0, 20000)

@@ -33,7 +33,7 @@ type session struct {
 	*ladder
 	tok       string
 	c         claims
-	src       Source
+	src       *Source
 	requestID string // the session start's trace id, shared with the adserver and bidders
 
 	used atomic.Int64 // unix nanoseconds of the last request
@@ -110,7 +110,7 @@ type ladder struct {
 }
 
 // ladderOf returns the source's ladder, built once per change of its multivariant playlist.
-func (s *Service) ladderOf(ctx context.Context, src Source) (*ladder, error) {
+func (s *Service) ladderOf(ctx context.Context, src *Source) (*ladder, error) {
 	mp, text, err := s.fetch.masterText(ctx, src.URL)
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) 
 		} else {
 			d = s.decide(sess, sess.refSeen, sess.breakRequest(sess.refSeen, sp), sp.Count > 0 && !src.interstitials())
 		}
-		return sess.merge(dst, d)
+		return s.merge(sess, dst, d)
 	}
 
 	// The first refresh of the reference rendition: decide its breaks now (a pre-roll must be
@@ -205,9 +205,16 @@ func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) 
 	return sess, waited, nil
 }
 
-// merge adds a decision's ads to the session and appends its pieces, renumbered, to dst.
-func (sess *session) merge(dst []stitch.Piece, d decision) []stitch.Piece {
+// merge adds a decision's ads to the session (their adInfo to the decision cache, their media
+// interned) and appends its pieces, renumbered, to dst.
+func (s *Service) merge(sess *session, dst []stitch.Piece, d decision) []stitch.Piece {
 	base := len(sess.ads)
+	for i, a := range d.ads {
+		a.key = sess.c.SessionID() + "/" + strconv.Itoa(base+i)
+		s.decisions.put(a.key, a.info)
+		a.info = nil
+		a.media = s.mediaSets.intern(a.media)
+	}
 	sess.ads = append(sess.ads, d.ads...)
 	sess.fired = append(sess.fired, make([]uint8, len(d.ads))...)
 	for _, pc := range d.pieces {

@@ -49,9 +49,9 @@ const (
 )
 
 // schedule appends the source's scheduled breaks in VOD playlist p (a Planner's Extra).
-func (s Source) interstitials() bool { return s.Mode == modeInterstitials }
+func (s *Source) interstitials() bool { return s.Mode == modeInterstitials }
 
-func (s Source) schedule(dst []stitch.Span, p *hls.MediaPlaylist) []stitch.Span {
+func (s *Source) schedule(dst []stitch.Span, p *hls.MediaPlaylist) []stitch.Span {
 	if !p.EndList || len(p.Segments) == 0 {
 		return dst
 	}
@@ -81,10 +81,10 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 // sources is the registry of sources by name.
 type sources struct {
 	mu sync.RWMutex
-	m  map[string]Source
+	m  map[string]*Source // never modified once stored: sessions share them
 }
 
-func (r *sources) get(name string) (Source, bool) {
+func (r *sources) get(name string) (*Source, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s, ok := r.m[name]
@@ -95,9 +95,9 @@ func (r *sources) set(s Source) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = make(map[string]Source)
+		r.m = make(map[string]*Source)
 	}
-	r.m[s.Name] = s
+	r.m[s.Name] = &s
 }
 
 func (r *sources) list() []Source {
@@ -105,7 +105,7 @@ func (r *sources) list() []Source {
 	defer r.mu.RUnlock()
 	out := make([]Source, 0, len(r.m))
 	for _, s := range r.m {
-		out = append(out, s)
+		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b Source) int { return strings.Compare(a.Name, b.Name) })
 	return out

@@ -45,8 +45,8 @@ type TrackingEvent struct {
 }
 
 // tracking builds the session's tracking data from its plan and the reference rendition it was
-// last updated from. sess.mu is held.
-func (sess *session) tracking() Tracking {
+// last updated from, and the decision cache. sess.mu is held.
+func (s *Service) tracking(sess *session) Tracking {
 	t := Tracking{Avails: []Avail{}}
 	ref := sess.refSeen
 	if ref == nil {
@@ -109,13 +109,17 @@ func (sess *session) tracking() Tracking {
 				j++
 			}
 			if ad := sess.ads[pc.Ad]; !ad.slate {
-				a := Ad{ID: ad.servingID, Sequence: len(av.Ads) + 1, StartTime: av.StartTime + pc.Offset.Seconds(),
-					Duration: ad.dur.Seconds(), AdID: ad.adID, Creative: ad.creative, Title: ad.title, ClickThrough: ad.clickThrough}
+				info, ok := s.decisions.get(ad.key)
+				if !ok {
+					info = &adInfo{}
+				}
+				a := Ad{ID: info.servingID, Sequence: len(av.Ads) + 1, StartTime: av.StartTime + pc.Offset.Seconds(),
+					Duration: ad.dur.Seconds(), AdID: info.adID, Creative: info.creative, Title: info.title, ClickThrough: info.clickThrough}
 				offsets := [numEvents]time.Duration{0, 0, ad.dur / 4, ad.dur / 2, ad.dur * 3 / 4, ad.dur}
 				for e := range numEvents {
 					te := TrackingEvent{Event: eventNames[e], Offset: offsets[e].Seconds(), URLs: []string{}}
 					if sess.c.Client {
-						te.URLs = append(te.URLs, ad.beacons[e]...)
+						te.URLs = append(te.URLs, info.beacons[e]...)
 					}
 					a.TrackingEvents = append(a.TrackingEvents, te)
 				}
