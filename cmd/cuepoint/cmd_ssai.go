@@ -34,6 +34,7 @@ Register sources with PUT /v1/sources/{name} {"url": ".../master.m3u8"} (admin t
 	adserverURL := fs.String("adserver", "", "the adserver's base URL (GET /vast per break); empty: breaks play slate or content")
 	decisionTimeout := fs.Duration("decision-timeout", 150*time.Millisecond, "longest wait for one break's ads; past it the break plays slate or content")
 	sessionKeys := fs.StringList("session-key", nil, "hex keys (≥ 32 bytes) signing session tokens, comma-separated: the first signs, all verify; share them between instances (env CUEPOINT_SESSION_KEY; empty: a random per-process key)")
+	decisionCacheMB := fs.Int("decision-cache-mb", 256, "bigcache size for ad decisions (beacons, names), in MB")
 	brokers := fs.StringList("kafka", nil, "Kafka brokers for analytics events (empty: events are not sent)")
 	spool := fs.String("spool", "", "directory of the analytics disk spool (used while Kafka is unreachable)")
 	newLog := logging.Flags(fs)
@@ -52,7 +53,7 @@ Register sources with PUT /v1/sources/{name} {"url": ".../master.m3u8"} (admin t
 		return err
 	}
 	log := newLog()
-	cfg := ssai.Config{Logger: log, AdServer: *adserverURL, DecisionTimeout: *decisionTimeout, SessionKeys: *sessionKeys}
+	cfg := ssai.Config{Logger: log, AdServer: *adserverURL, DecisionTimeout: *decisionTimeout, SessionKeys: *sessionKeys, DecisionCacheMB: *decisionCacheMB}
 	if len(*brokers) > 0 {
 		opts := []producer.Option{producer.WithService("ssai"), producer.WithLogger(log)}
 		if *spool != "" {
