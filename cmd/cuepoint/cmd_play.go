@@ -204,17 +204,19 @@ func writePlayText(w io.Writer, r *player.Result) {
 }
 
 // budgetPlayer plugs the headless player into the load generator and keeps every session's
-// startup stages.
+// startup stages: in its source's stats and in the run's.
 type budgetPlayer struct {
 	p     *player.Player
-	stats *player.StartupStats
+	stats []*player.StartupStats
 }
 
 func (b *budgetPlayer) Play(uri string, deadline time.Time) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	res, err := b.p.Play(ctx, uri)
-	b.stats.Record(res, err)
+	for _, s := range b.stats {
+		s.Record(res, err)
+	}
 	var se *player.StatusError
 	if errors.As(err, &se) {
 		return &loadtest.StatusError{Code: se.Code, URL: se.URL}
@@ -225,19 +227,43 @@ func (b *budgetPlayer) Play(uri string, deadline time.Time) error {
 	return err
 }
 
+// budgetStages is one source's (or the whole run's) startup stages.
+type budgetStages struct {
+	Source   string                `json:"source,omitempty"`
+	Stages   []player.StageSummary `json:"stages"`
+	Sessions int                   `json:"sessions"`
+	Failed   int                   `json:"failed"`
+}
+
+func summarizeStages(source string, st *player.StartupStats) budgetStages {
+	stages, n, failed := st.Summary()
+	return budgetStages{Source: source, Stages: stages, Sessions: n, Failed: failed}
+}
+
 // playBudget runs --sessions new sessions open loop and reports session start to first segment
-// with each stage.
+// with each stage. The sources are interleaved at equal shares, one scenario each, so a run with
+// a baseline source (e.g. --sources demo,demo-cue-out: a VOD whose preroll is decided at session
+// start, and a live channel with no preroll) compares them under the same load.
 func playBudget(ctx context.Context, f playFlags, arr loadtest.Arrival, slo loadtest.SLO, stdout, stderr io.Writer) error {
 	p := player.New(player.WithStartupOnly(), player.WithConnections(f.connections), player.WithTimeout(f.timeout),
 		player.WithStartBandwidth(f.startBandwidth))
 	defer p.Close()
-	bp := &budgetPlayer{p: p, stats: player.NewStartupStats()}
-	s, err := loadtest.PlayerSessions(f.ssai, loadtest.Options{Seed: f.seed, Pool: f.sessions, SSAISources: f.sources, Player: bp}, f.entry)
-	if err != nil {
-		return &config.UsageError{Setting: "ssai", Err: err}
+	all := player.NewStartupStats()
+	per := make([]*player.StartupStats, len(f.sources))
+	var mix []loadtest.Weighted
+	pool := (f.sessions + len(f.sources) - 1) / len(f.sources)
+	for i, src := range f.sources {
+		per[i] = player.NewStartupStats()
+		bp := &budgetPlayer{p: p, stats: []*player.StartupStats{all, per[i]}}
+		s, err := loadtest.PlayerSessions(f.ssai, loadtest.Options{Seed: f.seed + uint64(i)<<32, Pool: pool, SSAISources: []string{src}, Player: bp}, f.entry)
+		if err != nil {
+			return &config.UsageError{Setting: "ssai", Err: err}
+		}
+		s.Name = "player:" + src
+		mix = append(mix, loadtest.Weighted{Scenario: s, Weight: 1})
 	}
 	cfg := loadtest.Config{
-		Name: "player", Mix: []loadtest.Weighted{{Scenario: s, Weight: 1}}, Rate: f.rate,
+		Name: "player", Mix: mix, Rate: f.rate,
 		Duration: time.Duration(float64(f.sessions) / f.rate * float64(time.Second)),
 		Arrival:  arr, Connections: f.connections, Timeout: f.timeout, Seed: f.seed,
 	}
@@ -249,23 +275,36 @@ func playBudget(ctx context.Context, f playFlags, arr loadtest.Arrival, slo load
 	if err != nil {
 		return err
 	}
-	stages, sessions, failed := bp.stats.Summary()
+	total := summarizeStages("", all)
+	var sources []budgetStages
+	for i, src := range f.sources {
+		sources = append(sources, summarizeStages(src, per[i]))
+	}
 	if f.output == "json" {
 		out := struct {
-			Run      loadtest.Summary      `json:"run"`
-			Stages   []player.StageSummary `json:"stages"`
-			Sessions int                   `json:"sessions"`
-			Failed   int                   `json:"failed"`
-		}{loadtest.Summarize(res, slo, false), stages, sessions, failed}
+			Run loadtest.Summary `json:"run"`
+			budgetStages
+			Sources []budgetStages `json:"sources"`
+		}{loadtest.Summarize(res, slo, false), total, sources}
 		if err := loadtest.WriteJSON(stdout, out); err != nil {
 			return err
 		}
 	} else {
 		loadtest.WriteText(stdout, res, slo)
-		fmt.Fprintf(stdout, "\nsession start to first segment, by stage (%d sessions, %d failed before their first segment; on the player's clock):\n", sessions, failed)
-		fmt.Fprintf(stdout, "  %-17s %8s %9s %9s %9s %9s\n", "stage", "count", "p50 ms", "p90 ms", "p99 ms", "max ms")
-		for _, st := range stages {
-			fmt.Fprintf(stdout, "  %-17s %8d %9.2f %9.2f %9.2f %9.2f\n", st.Stage, st.Count, st.P50, st.P90, st.P99, st.Max)
+		tables := []budgetStages{total}
+		if len(sources) > 1 {
+			tables = append(tables, sources...)
+		}
+		for _, t := range tables {
+			name := "every source"
+			if t.Source != "" {
+				name = t.Source
+			}
+			fmt.Fprintf(stdout, "\nsession start to first segment by stage, %s (%d sessions, %d failed before their first segment; on the player's clock):\n", name, t.Sessions, t.Failed)
+			fmt.Fprintf(stdout, "  %-17s %8s %9s %9s %9s %9s\n", "stage", "count", "p50 ms", "p90 ms", "p99 ms", "max ms")
+			for _, st := range t.Stages {
+				fmt.Fprintf(stdout, "  %-17s %8d %9.2f %9.2f %9.2f %9.2f\n", st.Stage, st.Count, st.P50, st.P90, st.P99, st.Max)
+			}
 		}
 	}
 	if v := slo.Check(res); len(v) > 0 {
