@@ -41,8 +41,11 @@ func newDecisionCache(maxMB int) (*decisionCache, error) {
 	cfg := bigcache.DefaultConfig(maxSessionAge)
 	cfg.CleanWindow = time.Minute
 	cfg.HardMaxCacheSize = maxMB
-	cfg.MaxEntrySize = 4 << 10
-	cfg.Shards = 256
+	// bigcache allocates Shards × MaxEntriesInWindow/Shards × MaxEntrySize up front, then grows
+	// to HardMaxCacheSize: start at 4 MB.
+	cfg.Shards = 64
+	cfg.MaxEntriesInWindow = 64 * 32
+	cfg.MaxEntrySize = 2 << 10
 	cfg.Verbose = false
 	c, err := bigcache.New(context.Background(), cfg)
 	if err != nil {
