@@ -62,10 +62,12 @@ func (d *decisionCache) put(key string, a *adInfo) {
 	for _, s := range []string{a.servingID, a.adID, a.creative, a.title, a.clickThrough} {
 		b = appendString(b, s)
 	}
+	prev := "" // an ad's tracking URLs differ from each other in a few characters (event, signature)
 	for _, urls := range append(a.beacons[:], a.errors) {
 		b = binary.AppendUvarint(b, uint64(len(urls)))
 		for _, u := range urls {
-			b = appendString(b, u)
+			b = appendDelta(b, prev, u)
+			prev = u
 		}
 	}
 	_ = d.c.Set(key, b) // an entry too large for the cache: counted as a miss when read
@@ -84,6 +86,7 @@ func (d *decisionCache) get(key string) (*adInfo, bool) {
 	for _, s := range []*string{&a.servingID, &a.adID, &a.creative, &a.title, &a.clickThrough} {
 		*s = r.str()
 	}
+	prev := ""
 	for i := 0; i <= numEvents; i++ {
 		n := r.uvarint()
 		if n > uint64(len(b)) {
@@ -92,7 +95,8 @@ func (d *decisionCache) get(key string) (*adInfo, bool) {
 		}
 		urls := make([]string, 0, n)
 		for range n {
-			urls = append(urls, r.str())
+			prev = r.delta(prev)
+			urls = append(urls, prev)
 		}
 		if i < numEvents {
 			a.beacons[i] = urls
@@ -112,6 +116,33 @@ func (d *decisionCache) close() { _ = d.c.Close() }
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// appendDelta writes s as the length of the prefix and of the suffix it shares with prev, and
+// what lies between.
+func appendDelta(b []byte, prev, s string) []byte {
+	p := 0
+	for p < len(prev) && p < len(s) && prev[p] == s[p] {
+		p++
+	}
+	q := 0
+	for q < len(prev)-p && q < len(s)-p && prev[len(prev)-1-q] == s[len(s)-1-q] {
+		q++
+	}
+	b = binary.AppendUvarint(b, uint64(p))
+	b = binary.AppendUvarint(b, uint64(q))
+	return appendString(b, s[p:len(s)-q])
+}
+
+// delta reads what appendDelta wrote against prev.
+func (r *reader) delta(prev string) string {
+	p, q := r.uvarint(), r.uvarint()
+	mid := r.str()
+	if r.err != nil || p+q > uint64(len(prev)) {
+		r.err = errShortEntry
+		return ""
+	}
+	return prev[:p] + mid + prev[uint64(len(prev))-q:]
 }
 
 // reader decodes what appendString and binary.AppendUvarint wrote; the first error sticks.
