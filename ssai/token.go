@@ -41,7 +41,7 @@ func (c *claims) SessionID() string { return hex.EncodeToString(c.ID[:]) }
 
 // newClaims returns claims with a fresh random id.
 func newClaims(source, uid, content string, client bool, now time.Time) claims {
-	c := claims{Created: now.Truncate(time.Second), Source: source, UID: uid, Content: content, Client: client}
+	c := claims{Created: now.UTC().Truncate(time.Second), Source: source, UID: uid, Content: content, Client: client}
 	if _, err := rand.Read(c.ID[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
