@@ -113,7 +113,14 @@ func TestPlayerInBrowser(t *testing.T) {
 		return quiet >= 8
 	})
 	// A session of the demo source has its two breaks filled with ads.
-	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool { return demoSessionHasAds(base(8083)) })
+	var probed time.Time
+	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool {
+		if time.Since(probed) < 2*time.Second { // each probe is a session with its ad decisions
+			return false
+		}
+		probed = time.Now()
+		return demoSessionHasAds(base(8083))
+	})
 	t.Logf("dev ready with ads in %s", time.Since(began).Round(time.Second))
 	// The landing page sends people to the player.
 	if body := httpBody(t, base(landingPort)+"/"); !strings.Contains(body, `href="`+base(8084)+`/player/"`) {

@@ -135,9 +135,14 @@ try {
     if (!b.shown || b.shown.ads.length === 0) fail(`break ${a.id}: the "Ad n of m" indicator never showed`);
     else if (b.shown.countdowns.length < 2) fail(`break ${a.id}: the countdown never moved (${b.shown.countdowns})`);
     const end = a.startTime + a.duration;
-    const before = samples.some((s) => s.t <= a.startTime + 1);
+    // Played into it (from before it; a preroll is where playback starts), through it, past it.
+    const before = a.startTime < 0.5 || samples.some((s) => s.t < a.startTime);
+    const inside = samples.some((s) => s.t >= a.startTime && s.t < end);
     const after = samples.some((s) => s.t >= end + 1);
-    if (!before || !after) fail(`break ${a.id} [${a.startTime}, ${end}): video time did not advance across it (sampled ${before ? '' : 'nothing before, '}${after ? '' : 'nothing after'})`);
+    if (!before || !inside || !after) {
+      const missing = [before ? '' : 'before', inside ? '' : 'inside', after ? '' : 'after'].filter(Boolean).join(', ');
+      fail(`break ${a.id} [${a.startTime}, ${end}): video time did not advance across it (no sample ${missing})`);
+    }
   }
   const labels = [...new Set(samples.map((s) => s.label).filter(Boolean).map((l) => l.replace(/\s+\d+:\d\d$/, '')))];
   report.labels = labels;
