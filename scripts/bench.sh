@@ -76,18 +76,19 @@ done
 say "every service is ready; settling for 10 s"
 sleep 10
 
-# scenario, service port, rate (requests/s), SLO
+# scenario, service port, rate (requests/s), SLO, extra loadtest flags
 scenarios=(
 	"bidder 8081 2000 p99=2ms"
 	"adserver 8082 200 p99=20ms"
 	"featurestore 8086 200 p99=5ms"
 	"recs 8085 200 p99=5ms"
+	"ssai-live 8083 2500 p99=1ms --ssai-sources=demo-daterange --live-sessions=5000"
 )
 {
 	echo "| scenario | offered /s | achieved /s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | SLO |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for s in "${scenarios[@]}"; do
-		read -r name port rate slo <<<"$s"
+		read -r name port rate slo extra <<<"$s"
 		target="http://127.0.0.1:$((port + offset))"
 		if ! curl -fsS "$target/healthz" >/dev/null 2>&1; then
 			echo "| $name | $rate | — | — | — | — | — | — | — | service not running in dev |"
@@ -95,8 +96,9 @@ scenarios=(
 		fi
 		say "loadtest $name at $rate/s for $duration"
 		set +e
+		# shellcheck disable=SC2086 # extra is a list of flags
 		"$bin" loadtest --scenario "$name" --target "$target" --rate "$rate" --duration "$duration" \
-			--slo "$slo" --output json >"$out/$name.json" 2>"$out/$name.err"
+			--slo "$slo" --output json $extra >"$out/$name.json" 2>"$out/$name.err"
 		code=$?
 		set -e
 		verdict=$([ $code -eq 0 ] && echo "met ($slo)" || echo "missed ($slo)")
