@@ -2,7 +2,9 @@ package bidder
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -12,23 +14,44 @@ import (
 )
 
 // Notice replays across instances. The in-process replayGuard is the fast path: a notice this
-// instance has seen is a replay without asking anyone. A notice new to this instance is then
-// recorded in the shared NoticeDedupe (Cassandra: INSERT … IF NOT EXISTS USING TTL, a
-// lightweight transaction), which tells whether another instance counted it first — so the
-// same win, billing or loss notice sent to two instances is counted once.
+// instance has seen is a replay without asking anyone. A win, billing or loss notice new to
+// this instance (and an impression pixel that may count a frequency cap) is then recorded in
+// the shared NoticeDedupe: one row per bid with a flag per notice kind, set by compare-and-set
+// (Cassandra lightweight transactions). The kinds recorded before tell everything at once:
 //
-// The shared record is asked under a short deadline (--notice-dedupe-timeout, for all the
-// records of one notice together). When it fails or times out the notice is decided by this
-// instance's record alone (per-instance dedupe, as without a shared record), counted in
-// cuepoint_bidder_notice_dedupe_degraded_total, and the shared record is skipped for a second
-// so that a Cassandra outage costs each notice nothing more than the first timeout. During such
-// a window, a notice replayed to another instance may be counted there too.
+//	the kind itself          → a replay: another instance counted this notice
+//	none of win, bill, loss  → this notice settles the bid's budget reservation (or releases it)
+//	none of win, bill, imp   → this notice counts the viewer's frequency
+//
+// so the same notice sent to two instances is counted once, in one Paxos round for the first
+// notice of a bid and two for the ones after it.
+//
+// The shared record is asked under a short deadline (--notice-dedupe-timeout per notice). When
+// it fails or times out the notice is decided by this instance's record alone (per-instance
+// dedupe, as without a shared record), counted in cuepoint_bidder_notice_dedupe_degraded_total,
+// and the shared record is skipped for a second so that a Cassandra outage costs each notice
+// nothing more than the first timeout. During such a window, a notice replayed to another
+// instance may be counted there too.
+
+// NoticeKinds is a set of notice kinds of one bid.
+type NoticeKinds uint8
+
+// Notice kinds recorded in the shared record.
+const (
+	NoticeWin NoticeKinds = 1 << iota
+	NoticeBill
+	NoticeLoss
+	NoticeImp
+)
+
+// noticeColumns are the shared record's columns, in NoticeKinds bit order.
+var noticeColumns = [...]string{"win", "bill", "loss", "imp"}
 
 // NoticeDedupe is the record of notices already counted, shared by every bidder instance.
 type NoticeDedupe interface {
-	// First records (ns, id) for ttl and reports whether this call recorded it (true) or
-	// found it recorded already, by any instance (false).
-	First(ctx context.Context, ns, id string, ttl time.Duration) (bool, error)
+	// Record marks kind as counted for bid (for ttl) and returns the kinds any instance had
+	// recorded before; kind itself among them means this notice is a replay.
+	Record(ctx context.Context, bidID string, kind NoticeKinds, ttl time.Duration) (before NoticeKinds, err error)
 }
 
 var (
@@ -46,42 +69,67 @@ type sharedDedupe struct {
 	failures  atomic.Int64
 }
 
-// first reports whether (ns, id) is new to every instance, as far as can be told by ctx's
-// deadline; local is this instance's answer, already known to be true.
-func (b *Bidder) first(ctx context.Context, ns, id string, expiry, now time.Time) bool {
-	if !b.replays.first(ns, id, expiry, now) {
-		return false
-	}
-	s := b.dedupe
-	if s == nil {
-		return true
-	}
-	if wall := time.Now().UnixNano(); wall < s.downUntil.Load() || ctx.Err() != nil {
-		dedupeDegraded.Inc()
-		return true
-	}
-	ttl := expiry.Sub(now)
-	if ttl < time.Second {
-		ttl = time.Second
-	}
-	firstHere, err := s.d.First(ctx, ns, id, ttl)
-	if err != nil {
-		dedupeDegraded.Inc()
-		s.downUntil.Store(time.Now().Add(dedupeBackoff).UnixNano())
-		if s.failures.Add(1)%100 == 1 {
-			b.log.Warn("shared notice dedupe unavailable: deduplicating on this instance only", "err", err)
-		}
-		return true
-	}
-	if !firstHere {
-		dedupeShared.Inc()
-	}
-	return firstHere
+// noticeFate is what a notice does: nothing (a replay), or count, and perhaps settle the
+// bid's reservation and count the viewer's frequency.
+type noticeFate struct {
+	first, settle, cap bool
 }
 
-// CassandraDedupe is the NoticeDedupe in keyspace.notice_dedupe: one row per (bid, kind),
-// written with a lightweight transaction (Paxos) and a TTL, so concurrent instances agree on
-// which one was first and the table never grows beyond a TTL's worth of notices.
+// fate decides a notice of kind (namespace ns: the kind, or the kind and tracking event) for
+// bid: this instance's record first, then the shared record when kind is one it keeps
+// (needShared), under ctx's deadline.
+func (b *Bidder) fate(ctx context.Context, kind, ns, bid string, needShared bool, expiry, now time.Time) noticeFate {
+	if !b.replays.first(ns, bid, expiry, now) {
+		return noticeFate{}
+	}
+	var k NoticeKinds
+	switch kind {
+	case kindWin:
+		k = NoticeWin
+	case kindBill:
+		k = NoticeBill
+	case kindLoss:
+		k = NoticeLoss
+	case kindImp:
+		k = NoticeImp
+	}
+	var before NoticeKinds
+	if s := b.dedupe; s != nil && k != 0 && needShared {
+		if time.Now().UnixNano() < s.downUntil.Load() || ctx.Err() != nil {
+			dedupeDegraded.Inc() // skipped: failed within the last second
+		} else {
+			var err error
+			before, err = s.d.Record(ctx, bid, k, max(expiry.Sub(now), time.Second))
+			switch {
+			case err != nil:
+				dedupeDegraded.Inc()
+				before = 0 // this instance's record alone decides
+				s.downUntil.Store(time.Now().Add(dedupeBackoff).UnixNano())
+				if s.failures.Add(1)%100 == 1 {
+					b.log.Warn("shared notice dedupe unavailable: deduplicating on this instance only", "err", err)
+				}
+			case before&k != 0:
+				dedupeShared.Inc()
+				return noticeFate{}
+			}
+		}
+	}
+	f := noticeFate{first: true}
+	switch k {
+	case NoticeWin, NoticeBill, NoticeLoss:
+		f.settle = before&(NoticeWin|NoticeBill|NoticeLoss) == 0 && b.replays.first("settle", bid, expiry, now)
+	}
+	switch k {
+	case NoticeWin, NoticeBill, NoticeImp:
+		f.cap = before&(NoticeWin|NoticeBill|NoticeImp) == 0 && b.replays.first("cap", bid, expiry, now)
+	}
+	return f
+}
+
+// CassandraDedupe is the NoticeDedupe in keyspace.notice_kinds: one row per bid, a flag per
+// notice kind, set by compare-and-set on the whole row (Cassandra lightweight transactions,
+// Paxos) with a TTL, so concurrent instances agree on the order of a bid's notices and the
+// table never holds more than a TTL's worth of bids.
 type CassandraDedupe struct {
 	s  *gocql.Session
 	ks string
@@ -92,13 +140,58 @@ func NewCassandraDedupe(s *gocql.Session, keyspace string) *CassandraDedupe {
 	return &CassandraDedupe{s: s, ks: keyspace}
 }
 
-// First inserts (ns, id) if it is not there.
-func (d *CassandraDedupe) First(ctx context.Context, ns, id string, ttl time.Duration) (bool, error) {
-	prev := map[string]any{}
-	applied, err := d.s.Query(`INSERT INTO `+d.ks+`.notice_dedupe (bid_id, ns, seen_at) VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?`,
-		id, ns, time.Now().UTC(), int(ttl/time.Second)).WithContext(ctx).SerialConsistency(gocql.Serial).MapScanCAS(prev)
-	if err != nil {
-		return false, fmt.Errorf("cassandra: notice dedupe %s/%s: %w", ns, id, err)
+var errDedupeContention = errors.New("cassandra: notice dedupe: too much contention")
+
+// Record sets kind's flag on bid's row: inserted if the row is new, else updated on the
+// condition that the row is still what was read (so two notices racing for "first of the bid"
+// cannot both win).
+func (d *CassandraDedupe) Record(ctx context.Context, bid string, kind NoticeKinds, ttl time.Duration) (NoticeKinds, error) {
+	col := ""
+	for i, c := range noticeColumns {
+		if kind == 1<<i {
+			col = c
+		}
 	}
-	return applied, nil
+	if col == "" {
+		return 0, fmt.Errorf("notice dedupe: kind %d is not one kind", kind)
+	}
+	secs := int(ttl / time.Second)
+	var before NoticeKinds
+	for attempt := 0; attempt < 8; attempt++ {
+		prev := map[string]any{}
+		var applied bool
+		var err error
+		if before == 0 {
+			applied, err = d.s.Query(`INSERT INTO `+d.ks+`.notice_kinds (bid_id, `+col+`) VALUES (?, true) IF NOT EXISTS USING TTL ?`,
+				bid, secs).WithContext(ctx).SerialConsistency(gocql.Serial).MapScanCAS(prev)
+		} else {
+			cond := make([]string, len(noticeColumns))
+			for i, c := range noticeColumns {
+				v := "null"
+				if before&(1<<i) != 0 {
+					v = "true"
+				}
+				cond[i] = c + " = " + v
+			}
+			applied, err = d.s.Query(`UPDATE `+d.ks+`.notice_kinds USING TTL ? SET `+col+` = true WHERE bid_id = ? IF `+strings.Join(cond, " AND "),
+				secs, bid).WithContext(ctx).SerialConsistency(gocql.Serial).MapScanCAS(prev)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cassandra: notice dedupe %s/%s: %w", col, bid, err)
+		}
+		if applied {
+			return before, nil
+		}
+		// Not applied: prev is the row as it is now.
+		before = 0
+		for i, c := range noticeColumns {
+			if v, _ := prev[c].(bool); v {
+				before |= 1 << i
+			}
+		}
+		if before&kind != 0 {
+			return before, nil
+		}
+	}
+	return 0, errDedupeContention
 }

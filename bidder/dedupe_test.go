@@ -25,7 +25,7 @@ func dedupeKeyspace(t *testing.T) (*CassandraDedupe, func() error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ks := fmt.Sprintf("bidder_dedupe_%d", os.Getpid())
-	if applied, err := Migrate(ctx, s, ks, ""); err != nil || len(applied) == 0 || applied[len(applied)-1] != 2 {
+	if applied, err := Migrate(ctx, s, ks, ""); err != nil || len(applied) == 0 || applied[len(applied)-1] != 3 {
 		t.Fatalf("migrate: applied %v, %v", applied, err)
 	}
 	t.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec(); s.Close() })
@@ -259,7 +259,7 @@ func TestNoticeDedupeCassandraKilled(t *testing.T) {
 
 // BenchmarkWinNotice: a first win notice (token check, dedupe, settlement, shader, frequency
 // counter, event) with the per-instance record only, and with the shared Cassandra record
-// behind it (three lightweight transactions: win, settle, cap).
+// behind it (one lightweight transaction: the bid's first notice).
 func BenchmarkWinNotice(b *testing.B) {
 	run := func(b *testing.B, deps Deps) {
 		cfg := testConfig()
@@ -297,4 +297,69 @@ func BenchmarkWinNotice(b *testing.B) {
 		b.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec(); s.Close() })
 		run(b, Deps{Dedupe: NewCassandraDedupe(s, ks)})
 	})
+}
+
+// TestCassandraDedupeRecord: the shared record's compare-and-set. In order: each kind is new
+// once, and "before" is what was recorded earlier. Racing: 16 callers recording the four
+// kinds of one bid — each kind is new to exactly one caller, exactly one caller sees an empty
+// record (the first notice of the bid), and every caller's "before" is a set another caller
+// produced (the record only grows, one kind at a time).
+func TestCassandraDedupeRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Cassandra")
+	}
+	dd, _ := dedupeKeyspace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	seq := []struct {
+		kind   NoticeKinds
+		before NoticeKinds
+	}{
+		{NoticeImp, 0},
+		{NoticeWin, NoticeImp},
+		{NoticeWin, NoticeImp | NoticeWin},
+		{NoticeBill, NoticeImp | NoticeWin},
+		{NoticeLoss, NoticeImp | NoticeWin | NoticeBill},
+		{NoticeImp, NoticeImp | NoticeWin | NoticeBill | NoticeLoss},
+	}
+	for i, s := range seq {
+		got, err := dd.Record(ctx, "seq-bid", s.kind, time.Hour)
+		if err != nil || got != s.before {
+			t.Fatalf("step %d: record %d: before %04b, %v; want %04b", i, s.kind, got, err, s.before)
+		}
+	}
+
+	var mu sync.Mutex
+	firsts := map[NoticeKinds]int{}
+	empties := 0
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		k := NoticeKinds(1) << (i % 4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			before, err := dd.Record(ctx, "race-bid", k, time.Hour)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if before&k == 0 {
+				firsts[k]++
+				if before == 0 {
+					empties++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, k := range []NoticeKinds{NoticeWin, NoticeBill, NoticeLoss, NoticeImp} {
+		if firsts[k] != 1 {
+			t.Errorf("kind %04b new to %d callers, want 1", k, firsts[k])
+		}
+	}
+	if empties != 1 {
+		t.Errorf("%d callers were first for the bid, want 1", empties)
+	}
 }

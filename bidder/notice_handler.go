@@ -84,16 +84,13 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 		ns += ":" + string(args.Peek("e"))
 	}
 	// Replays: this instance's record first, then (for what spends or counts) the record shared
-	// by every instance, all under one short deadline (dedupe.go).
+	// by every instance, under one short deadline (dedupe.go). Tracking events are per instance;
+	// an impression pixel asks the shared record only when it may count a frequency cap.
 	dctx, cancel := context.WithTimeout(context.Background(), b.cfg.DedupeTimeout)
 	defer cancel()
-	firstKind := false
-	if kind == kindImp || kind == "event" {
-		firstKind = b.replays.first(ns, t.BidID, expiry, now) // pixels: per instance
-	} else {
-		firstKind = b.first(dctx, ns, t.BidID, expiry, now)
-	}
-	if !firstKind {
+	needShared := kind != "event" && (kind != kindImp || (t.ViewerID != "" && b.counters != nil))
+	fate := b.fate(dctx, kind, ns, t.BidID, needShared, expiry, now)
+	if !fate.first {
 		b.noticeCounter(kind, "replay").Inc()
 		b.emitNotice(kind, t, clearing, lossCode)
 		if serveVAST {
@@ -107,7 +104,7 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 	c, _ := b.index.Load().Campaign(t.CampaignID)
 	switch kind {
 	case kindWin, kindBill:
-		if b.first(dctx, "settle", t.BidID, expiry, now) {
+		if fate.settle {
 			if c != nil {
 				usd := int64(float64(clearing) * b.fxOf(t.Currency))
 				b.pacer.Settle(c, t.Reserved, (usd+999)/1000, issued, now)
@@ -116,16 +113,16 @@ func (b *Bidder) HandleNotice(ctx *fasthttp.RequestCtx) {
 				b.shader.Win(t.ShadeBucket, t.ShadeLevel)
 			}
 		}
-		b.countImpression(dctx, t, expiry, now)
 	case kindLoss:
-		if b.first(dctx, "settle", t.BidID, expiry, now) && c != nil {
+		if fate.settle && c != nil {
 			b.pacer.Release(c, t.Reserved, issued, now)
 		}
 		if t.AT == 1 && clearing > 0 {
 			b.shader.Lost(t.ShadeBucket, t.ShadeLevel, t.PriceMicros, clearing)
 		}
-	case kindImp:
-		b.countImpression(dctx, t, expiry, now)
+	}
+	if fate.cap {
+		b.countImpression(t, now)
 	}
 	b.emitNotice(kind, t, clearing, lossCode)
 	if serveVAST {
@@ -166,9 +163,9 @@ func (b *Bidder) serveVAST(ctx *fasthttp.RequestCtx, t *noticeToken, tok []byte)
 	ctx.SetBody(body[mark:])
 }
 
-// countImpression increments the viewer's frequency counter once per bid.
-func (b *Bidder) countImpression(dctx context.Context, t *noticeToken, expiry, now time.Time) {
-	if t.ViewerID == "" || b.counters == nil || !b.first(dctx, "cap", t.BidID, expiry, now) {
+// countImpression increments the viewer's frequency counter (once per bid: see fate).
+func (b *Bidder) countImpression(t *noticeToken, now time.Time) {
+	if t.ViewerID == "" || b.counters == nil {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

@@ -23,8 +23,10 @@ const DefaultKeyspace = "cuepoint_bidder"
 //	campaigns      one row per campaign: the JSON document of the admin API
 //	budget_leases  per campaign and UTC day, the budget leased to instances so far, advanced
 //	               only by lightweight transactions (compare-and-set), never beyond the budget
-//	notice_dedupe  per bid and notice kind, the notices already counted by any instance,
-//	               inserted IF NOT EXISTS with a TTL of --notice-ttl (dedupe.go)
+//	notice_kinds   per bid, a flag per notice kind (win, bill, loss, imp) counted by any
+//	               instance, set by compare-and-set with a TTL of --notice-ttl (dedupe.go);
+//	               it replaced version 2's notice_dedupe (a row per bid and kind: three
+//	               lightweight transactions per first notice instead of one)
 func Schema(keyspace string) []migrate.Migration {
 	return []migrate.Migration{{
 		Version: 1,
@@ -55,6 +57,20 @@ func Schema(keyspace string) []migrate.Migration {
 				PRIMARY KEY ((bid_id, ns))
 			) WITH comment = 'cuepoint bidder: notices counted, by bid and kind (TTL)'
 			  AND gc_grace_seconds = 10800`,
+		},
+	}, {
+		Version: 3,
+		Name:    "bidder: notice kinds per bid (one compare-and-set per notice)",
+		Up: []string{
+			`CREATE TABLE IF NOT EXISTS ` + keyspace + `.notice_kinds (
+				bid_id text PRIMARY KEY,
+				win boolean,
+				bill boolean,
+				loss boolean,
+				imp boolean
+			) WITH comment = 'cuepoint bidder: notice kinds counted per bid (TTL)'
+			  AND gc_grace_seconds = 10800`,
+			`DROP TABLE IF EXISTS ` + keyspace + `.notice_dedupe`,
 		},
 	}}
 }
