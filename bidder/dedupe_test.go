@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,9 +14,12 @@ import (
 	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
 )
 
-// dedupeKeyspace migrates a keyspace of the test's own on the shared Cassandra and returns a
-// session (LWTs need a timeout above the dedupe deadline) and the keyspace.
-func dedupeKeyspace(t *testing.T) (*CassandraDedupe, func() error) {
+var dedupeKeyspaces atomic.Int64
+
+// dedupeKeyspace migrates a keyspace of the test's own on the shared Cassandra and returns the
+// shared record in it, the hosts and the keyspace. The session's timeout leaves the deadlines
+// to the tests' contexts.
+func dedupeKeyspace(t *testing.T) (*CassandraDedupe, []string, string) {
 	t.Helper()
 	hosts := stacktest.Cassandra(t)
 	s, err := db.OpenCassandra(hosts, db.CassandraOptions{Timeout: 20 * time.Second})
@@ -24,12 +28,12 @@ func dedupeKeyspace(t *testing.T) (*CassandraDedupe, func() error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ks := fmt.Sprintf("bidder_dedupe_%d", os.Getpid())
+	ks := fmt.Sprintf("bidder_dedupe_%d_%d", os.Getpid(), dedupeKeyspaces.Add(1))
 	if applied, err := Migrate(ctx, s, ks, ""); err != nil || len(applied) == 0 || applied[len(applied)-1] != 3 {
 		t.Fatalf("migrate: applied %v, %v", applied, err)
 	}
 	t.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec(); s.Close() })
-	return NewCassandraDedupe(s, ks), func() error { s.Close(); return nil }
+	return NewCassandraDedupe(s, ks), hosts, ks
 }
 
 // TestCrossInstanceNoticeDedupe: two bidder instances sharing the Cassandra notice record; the
@@ -39,7 +43,7 @@ func TestCrossInstanceNoticeDedupe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Cassandra")
 	}
-	dd, _ := dedupeKeyspace(t)
+	dd, _, _ := dedupeKeyspace(t)
 	mv := NewMemoryViewers() // the featurestore both instances share
 	ledger := NewMemoryLedger()
 	cfg := testConfig()
@@ -151,10 +155,13 @@ func TestNoticeDedupeDegraded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Cassandra")
 	}
-	dd, closeSession := dedupeKeyspace(t)
-	if err := closeSession(); err != nil {
+	_, hosts, ks := dedupeKeyspace(t)
+	s, err := db.OpenCassandra(hosts, db.CassandraOptions{Timeout: 20 * time.Second})
+	if err != nil {
 		t.Fatal(err)
 	}
+	s.Close()
+	dd := NewCassandraDedupe(s, ks)
 	b := newTestBidder(t, testConfig(), Deps{Dedupe: dd}, bannerCampaign("d", 4_000_000))
 	_, r, body := call(t, b, bannerReq(""))
 	if r == nil {
@@ -308,7 +315,7 @@ func TestCassandraDedupeRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Cassandra")
 	}
-	dd, _ := dedupeKeyspace(t)
+	dd, _, _ := dedupeKeyspace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	seq := []struct {
