@@ -66,8 +66,8 @@
 // # Budget
 //
 // BatchGet of 500 entities answered from the near-cache: ≤ 100 µs p99. BatchGetInto, reusing
-// the caller's Answer, allocates nothing on that path (about 80 ns of CPU per entity, twice a
-// bare Go map's look-up and decode); BatchGet allocates its answer, 5 allocations per batch
+// the caller's Answer, allocates nothing on that path (about 72 ns of CPU per entity, 1.7× a
+// bare Go map's look-up and decode); BatchGet allocates its answer, 4 allocations per batch
 // (store_bench_test.go, BENCHMARKS.md). Misses cost one Cassandra round trip per partition
 // (about a millisecond on loopback), bounded by the deadline.
 package featurestore

@@ -56,6 +56,11 @@ func (c *nearCache) appendEntry(t int, id string, dst []byte) ([]byte, bool) {
 	return c.byType[t].appendEntry(id, dst)
 }
 
+// appendEntries appends the entries of ids to dst (see segCache.appendEntries).
+func (c *nearCache) appendEntries(t int, ids []string, dst []byte, l *lookup) []byte {
+	return c.byType[t].appendEntries(ids, dst, l)
+}
+
 // get returns a copy of the entry of id.
 func (c *nearCache) get(t int, id string) ([]byte, bool) {
 	e, ok := c.byType[t].appendEntry(id, nil)
@@ -115,21 +120,93 @@ func (c *segCache) appendEntry(key string, dst []byte) ([]byte, bool) {
 	h := maphash.String(c.seed, key)
 	sh := &c.shards[h&c.mask]
 	sh.mu.RLock()
+	rec, ok := sh.recordLocked(h, key)
+	if ok {
+		dst = append(dst, rec...)
+	}
+	sh.mu.RUnlock()
+	return dst, ok
+}
+
+// lookup is the scratch memory of appendEntries, reused from batch to batch.
+type lookup struct {
+	hashes []uint64
+	order  []int32 // request indexes grouped by shard
+	// spans[2i:2i+2] is where the entry of ids[i] is in the buffer; spans[2i] < 0: none.
+	spans []int32
+}
+
+// span returns where the entry of the i-th id is, ok false when it has none.
+func (l *lookup) span(i int) (from, to int, ok bool) {
+	if l.spans[2*i] < 0 {
+		return 0, 0, false
+	}
+	return int(l.spans[2*i]), int(l.spans[2*i+1]), true
+}
+
+// appendEntries appends the entries of ids to dst, taking each shard's read lock once per
+// batch rather than once per id, and records in l where each entry is. An empty dst of no
+// capacity is allocated once, sized on the first entry.
+func (c *segCache) appendEntries(ids []string, dst []byte, l *lookup) []byte {
+	n := len(ids)
+	l.hashes, l.order, l.spans = grow(l.hashes, n), grow(l.order, n), grow(l.spans, 2*n)
+	var next [nearCacheMaxShards]int32 // per shard: where its next index goes in order
+	for i, id := range ids {
+		h := maphash.String(c.seed, id)
+		l.hashes[i] = h
+		next[h&c.mask]++
+	}
+	var at int32
+	for s := range c.shards { // counts → start of each shard's group
+		at, next[s] = at+next[s], at
+	}
+	for i, h := range l.hashes {
+		s := h & c.mask
+		l.order[next[s]] = int32(i)
+		next[s]++
+	}
+	from := int32(0) // next[s] is now the end of shard s's group
+	for s := range c.shards {
+		group := l.order[from:next[s]]
+		from = next[s]
+		if len(group) == 0 {
+			continue
+		}
+		sh := &c.shards[s]
+		sh.mu.RLock()
+		for _, i := range group {
+			span := l.spans[2*i : 2*i+2]
+			span[0] = -1
+			rec, ok := sh.recordLocked(l.hashes[i], ids[i])
+			if !ok {
+				continue
+			}
+			if cap(dst) == 0 {
+				dst = make([]byte, 0, len(rec)*n*5/4)
+			}
+			span[0] = int32(len(dst))
+			dst = append(dst, rec...)
+			span[1] = int32(len(dst))
+		}
+		sh.mu.RUnlock()
+	}
+	return dst
+}
+
+// recordLocked returns the entry of key (hash h) in the shard's memory; the caller holds a
+// lock and copies it before releasing it.
+func (sh *segShard) recordLocked(h uint64, key string) ([]byte, bool) {
 	ref, ok := sh.index[h]
 	if !ok {
-		sh.mu.RUnlock()
-		return dst, false
+		return nil, false
 	}
 	rec := sh.segs[ref>>refOffsetBits][ref&(1<<refOffsetBits-1):]
 	kl := int(binary.LittleEndian.Uint16(rec[8:]))
 	el := int(binary.LittleEndian.Uint32(rec[10:]))
 	if string(rec[recordHeader:recordHeader+kl]) != key { // another key with the same hash
-		sh.mu.RUnlock()
-		return dst, false
+		return nil, false
 	}
-	dst = append(dst, rec[recordHeader+kl:recordHeader+kl+el]...)
-	sh.mu.RUnlock()
-	return dst, true
+	return rec[recordHeader+kl : recordHeader+kl+el], true
 }
 
 func (c *segCache) set(key string, entry []byte) {

@@ -190,3 +190,38 @@ func TestNearCacheEntryOutlivesEviction(t *testing.T) {
 		}
 	}
 }
+
+// TestSegCacheAppendEntries: the batch look-up (grouped by shard) finds what single look-ups
+// find, in request order, repeated and absent keys included.
+func TestSegCacheAppendEntries(t *testing.T) {
+	for _, size := range []int{1 << 20, 64 << 20} { // 4 and 64 shards
+		c := newSegCache(size)
+		var ids []string
+		for i := range 700 {
+			k := fmt.Sprintf("k%d", i)
+			if i%3 != 0 {
+				c.set(k, []byte(fmt.Sprintf("entry of %s %s", k, bytes.Repeat([]byte{'.'}, i%50))))
+			}
+			ids = append(ids, k)
+		}
+		ids = append(ids, "k1", "k1", "absent")
+		var l lookup
+		buf := c.appendEntries(ids, nil, &l)
+		for i, id := range ids {
+			want, wantOK := c.appendEntry(id, nil)
+			from, to, ok := l.span(i)
+			if ok != wantOK || (ok && !bytes.Equal(buf[from:to], want)) {
+				t.Fatalf("%d shards: %s = %q %v, want %q %v", len(c.shards), id, buf[from:to], ok, want, wantOK)
+			}
+		}
+		// Reused scratch and buffer give the same answer for a smaller batch.
+		buf = c.appendEntries(ids[:10], buf[:0], &l)
+		for i, id := range ids[:10] {
+			want, wantOK := c.appendEntry(id, nil)
+			from, to, ok := l.span(i)
+			if ok != wantOK || (ok && !bytes.Equal(buf[from:to], want)) {
+				t.Fatalf("reused: %s = %q %v, want %q %v", id, buf[from:to], ok, want, wantOK)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,9 +155,14 @@ func (s *Store) BatchGet(ctx context.Context, entityType string, ids []string, v
 	}
 	out := make([]Entity, len(ids))
 	vals := make([]Values, len(ids)*len(vs))
-	s.read(ctx, et, vs, ids, out, vals, nil, nil)
+	l := lookupPool.Get().(*lookup)
+	s.read(ctx, et, vs, ids, out, vals, nil, nil, l) // a new arena: the answer keeps it
+	lookupPool.Put(l)
 	return out, nil
 }
+
+// lookupPool holds BatchGet's near-cache scratch memory (the answer does not point into it).
+var lookupPool = sync.Pool{New: func() any { return new(lookup) }}
 
 // Answer is a BatchGetInto answer with the memory it reuses: Entities, one per requested id in
 // request order, as BatchGet returns them. The zero Answer is ready for use. An Answer is not
@@ -168,6 +174,7 @@ type Answer struct {
 	views  []*View
 	arena  []byte // near-cache entries copied out; Values point into it
 	misses []miss
+	lk     lookup
 }
 
 // BatchGetInto is BatchGet answering into dst, reusing its memory: once dst has served a
@@ -191,7 +198,7 @@ func (s *Store) BatchGetInto(ctx context.Context, dst *Answer, entityType string
 	}
 	dst.Entities = grow(dst.Entities, len(ids))
 	dst.vals = grow(dst.vals, len(ids)*len(vs))
-	dst.arena, dst.misses = s.read(ctx, et, vs, ids, dst.Entities, dst.vals, dst.arena[:0], dst.misses[:0])
+	dst.arena, dst.misses = s.read(ctx, et, vs, ids, dst.Entities, dst.vals, dst.arena[:0], dst.misses[:0], &dst.lk)
 	return nil
 }
 
@@ -248,8 +255,8 @@ type miss struct {
 
 // read fills out for ids: near-cache first, then Cassandra for the misses. vals holds
 // len(ids)*len(vs) Values; entries read from the near-cache are appended to arena and misses to
-// misses, both returned for reuse (nil ones are allocated as needed).
-func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity, vals []Values, arena []byte, misses []miss) ([]byte, []miss) {
+// misses, both returned for reuse (nil ones are allocated as needed); l is scratch memory.
+func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity, vals []Values, arena []byte, misses []miss, l *lookup) ([]byte, []miss) {
 	start := time.Now()
 	now := start.UnixMicro()
 	nv := len(vs)
@@ -258,21 +265,16 @@ func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []stri
 		fresh = min(fresh, int64(v.Freshness/time.Microsecond))
 	}
 	var hits, negatives uint64
+	arena = s.cache.appendEntries(et.index, ids, arena, l)
 	for i, id := range ids {
 		e := &out[i]
 		e.ID, e.Status, e.Views = id, StatusFound, vals[i*nv:(i+1)*nv:(i+1)*nv]
-		from := len(arena)
-		var ok bool
-		if arena, ok = s.cache.appendEntry(et.index, id, arena); !ok {
+		from, to, ok := l.span(i)
+		if !ok {
 			misses = append(misses, miss{i: i})
 			continue
 		}
-		if from == 0 && cap(arena) < len(arena)*(len(ids)-i) { // size a new arena for the batch once
-			arena = append(make([]byte, 0, len(arena)*(len(ids)-i)*5/4), arena...)
-		}
-		// Entries are appended, never overwritten, within one read: when arena moves to a
-		// larger array, the Values decoded earlier keep the old one.
-		entry := arena[from:len(arena):len(arena)]
+		entry := arena[from:to:to]
 		fetchedAt, ok := decodeEntry(entry, vs, e.Views, now)
 		if !ok {
 			misses = append(misses, miss{i: i})
