@@ -166,6 +166,7 @@ func TestPlayerInBrowser(t *testing.T) {
 		Recs          int      `json:"recs"`
 		Picked        string   `json:"picked"`
 		PickedSession string   `json:"pickedSession"`
+		ClientBeacons []string `json:"clientBeacons"`
 		Reports       struct {
 			Accepted int `json:"accepted"`
 		} `json:"reports"`
@@ -180,8 +181,8 @@ func TestPlayerInBrowser(t *testing.T) {
 	if err != nil && !(errors.As(err, &exit) && len(report.Failures) > 0) {
 		t.Errorf("browser test: %v\nstderr:\n%s", err, stderr.String())
 	}
-	t.Logf("browser: %s; played to %.1f s through breaks %+v, indicator %q; %d recommendations, picked %s; %d events accepted by the collector; screenshot %s",
-		time.Since(browserBegan).Round(time.Second), report.FinalTime, report.Breaks, report.Labels, report.Recs, report.Picked, report.Reports.Accepted, shot)
+	t.Logf("browser: %s; played to %.1f s through breaks %+v, indicator %q; %d recommendations, picked %s (client-side beacons %v); %d events accepted by the collector; screenshot %s",
+		time.Since(browserBegan).Round(time.Second), report.FinalTime, report.Breaks, report.Labels, report.Recs, report.Picked, report.ClientBeacons, report.Reports.Accepted, shot)
 	if t.Failed() {
 		return
 	}
@@ -215,6 +216,7 @@ func TestPlayerInBrowser(t *testing.T) {
 		{"ad impressions of the session", uint64(wantAds), "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND session_id = ?", []any{report.Session.QoESession}},
 		{"QoE reports of the session", 2, "SELECT count() FROM cuepoint.playback WHERE type = 'qoe' AND session_id = ? AND service = 'web-player'", []any{report.Session.QoESession}},
 		{"a final QoE report with startup and watch time", 1, "SELECT count() FROM cuepoint.playback WHERE session_id = ? AND final = 1", []any{report.Session.QoESession}},
+		{"client-side impressions of the picked title's session", 1, "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND source = 'client' AND session_id = ?", []any{report.PickedSession}},
 		{"recs clicks of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'click' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
 		{"recs plays of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'play' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
 	}

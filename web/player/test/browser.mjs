@@ -7,6 +7,8 @@
 //   - the session's tracking JSON has the breaks (the first at 0: the preroll);
 //   - the "Ad n of m" indicator showed during each break, with a countdown that moved;
 //   - video time advanced across each break (before it, after it; never backwards);
+//   - a recommendation picked plays, in client-side beacon mode, and the page fires its
+//     preroll's impression and start beacons;
 //   - the QoE and recs reports reached the collector and none was rejected.
 // It saves a screenshot during the midroll and prints a JSON report (the session, the breaks,
 // what the player reported) for the Go test, which then looks for the rows in ClickHouse.
@@ -151,9 +153,11 @@ try {
   report.recs = await page.evaluate(() => document.querySelectorAll('#recs-row .card').length);
   if (report.recs === 0) fail('no recommendations drawn');
 
-  // Pick a recommendation: the click is reported now, the play once the title plays.
+  // Pick a recommendation, with client-side beacons: the click is reported now, the play once
+  // the title plays, and the page fires its preroll's impression and start beacons itself.
   if (report.recs > 0) {
     report.picked = await page.evaluate(() => document.querySelector('#recs-row .card').dataset.item);
+    await page.selectOption('#beacons', 'client');
     await page.click('#recs-row .card');
     await page.waitForFunction(
       (item) => window.cuepoint.state.session && window.cuepoint.state.session.content === item && document.body.dataset.state === 'playing',
@@ -161,6 +165,16 @@ try {
       { timeout: 30_000 },
     );
     report.pickedSession = await page.evaluate(() => window.cuepoint.state.session.qoeSession);
+    try {
+      await page.waitForFunction(
+        () => ['impression', 'start'].every((e) => window.cuepoint.beacons().some((b) => b.event === e && b.ok === true)),
+        null,
+        { timeout: 30_000 },
+      );
+    } catch {
+      fail(`client-side beacons: the preroll's impression and start were not fired: ${JSON.stringify(await page.evaluate(() => window.cuepoint.beacons()))}`);
+    }
+    report.clientBeacons = await page.evaluate(() => window.cuepoint.beacons().map((b) => `${b.event}:${b.ok}`));
   }
 
   // The last reports, final QoE included, as the page leaving would send them.
@@ -179,7 +193,6 @@ try {
   report.reports = stats;
   if (!stats.accepted) fail(`no event reached the collector: ${JSON.stringify(stats)}`);
   for (const r of stats.rejected) fail(`the collector rejected: ${r}`);
-  report.beacons = await page.evaluate(() => window.cuepoint.beacons().length);
 } catch (err) {
   fail(`browser: ${err.stack || err}`);
 } finally {
