@@ -10,7 +10,9 @@
 // each with views: named groups of typed features (Float, Int, String, Vector of float32,
 // Strings) with defaults, a TTL (how long a written value lives) and a Freshness (how long a
 // near-cache serves a value before reading it again). A view's value is written and read as a
-// whole; all views of one entity are one Cassandra partition, so one read.
+// whole; all views of one entity are one Cassandra partition, so one read. Helpers read stream
+// views as of now: Popularity (an item's decayed plays) and Impressions (a viewer's impressions
+// of a campaign in a window, for frequency caps across instances).
 //
 // # Reading, in process
 //
