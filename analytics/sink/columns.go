@@ -218,6 +218,11 @@ func (r *rows) reset() {
 	r.n = 0
 }
 
+// arraysByRow selects how appendTo hands array columns to clickhouse-go: row by row
+// (AppendRow of a []T), or the whole column at once (Append of a [][]T). BenchmarkAppendTo
+// compares the two.
+var arraysByRow = true
+
 // appendTo appends the rows (those where keep is true, when keep is not nil) to the batch,
 // column by column with the columnar API. Arrays go row by row (AppendRow of a []T), which
 // clickhouse-go appends without reflection, where the columnar Append of a [][]T reflects on
@@ -226,7 +231,14 @@ func (r *rows) appendTo(b driver.Batch, keep []bool) error {
 	for i := range r.cols {
 		c := &r.cols[i]
 		var err error
-		switch v := c.values(keep).(type) {
+		v := c.values(keep)
+		if !arraysByRow {
+			if err := b.Column(i).Append(v); err != nil {
+				return fmt.Errorf("column %d: %w", i, err)
+			}
+			continue
+		}
+		switch v := v.(type) {
 		case [][]string:
 			bc := b.Column(i)
 			for _, row := range v {
