@@ -114,14 +114,18 @@ func (b *Bidder) fate(ctx context.Context, kind, ns, bid string, needShared bool
 			}
 		}
 	}
+	// This instance remembers what it settled and counted whatever the shared record says, so
+	// that a later notice decided here alone (degraded) does not settle or count again.
 	f := noticeFate{first: true}
 	switch k {
 	case NoticeWin, NoticeBill, NoticeLoss:
-		f.settle = before&(NoticeWin|NoticeBill|NoticeLoss) == 0 && b.replays.first("settle", bid, expiry, now)
+		local := b.replays.first("settle", bid, expiry, now)
+		f.settle = local && before&(NoticeWin|NoticeBill|NoticeLoss) == 0
 	}
 	switch k {
 	case NoticeWin, NoticeBill, NoticeImp:
-		f.cap = before&(NoticeWin|NoticeBill|NoticeImp) == 0 && b.replays.first("cap", bid, expiry, now)
+		local := b.replays.first("cap", bid, expiry, now)
+		f.cap = local && before&(NoticeWin|NoticeBill|NoticeImp) == 0
 	}
 	return f
 }
