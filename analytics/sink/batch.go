@@ -93,10 +93,14 @@ type accumulator struct {
 	// no column memory (a sync.Pool would drop them at every GC).
 	freeMu sync.Mutex
 	free   map[*table][]*rows
+	// sizes is, per table, the capacities of the largest partition batch taken so far: new
+	// buffers start that large instead of growing from nothing (while the first flushes are
+	// stored, before any buffer comes back to free).
+	sizes map[*table]rowsSize
 }
 
 func newAccumulator() *accumulator {
-	return &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, free: map[*table][]*rows{}}
+	return &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, free: map[*table][]*rows{}, sizes: map[*table]rowsSize{}}
 }
 
 func (a *accumulator) newRows(t *table) *rows {
@@ -106,6 +110,9 @@ func (a *accumulator) newRows(t *table) *rows {
 		r := fl[len(fl)-1]
 		a.free[t] = fl[:len(fl)-1]
 		return r
+	}
+	if size, ok := a.sizes[t]; ok {
+		return newRowsLike(t.cols, size)
 	}
 	return newRows(t.cols)
 }
@@ -167,6 +174,13 @@ func (a *accumulator) deadline(interval time.Duration) time.Time {
 
 // take returns the pending batches as a flush and starts an empty one.
 func (a *accumulator) take() *flush {
+	a.freeMu.Lock()
+	for _, b := range a.order {
+		if size, ok := a.sizes[b.table]; !ok || b.rows.n > size.n {
+			a.sizes[b.table] = sizeOf(b.rows)
+		}
+	}
+	a.freeMu.Unlock()
 	f := &flush{parts: a.order, rows: a.total, oldest: a.oldest, tablesDone: map[string]bool{}}
 	a.parts, a.order, a.total, a.oldest = map[tp]*partBatch{}, nil, 0, time.Time{}
 	clear(a.rows)

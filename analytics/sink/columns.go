@@ -210,6 +210,53 @@ func newRows(specs []colSpec) *rows {
 	return r
 }
 
+// rowsSize is the size of a rows: its row count and, per column, how many values, bytes,
+// string ends and row ends it holds. newRowsLike allocates rows that large.
+type rowsSize struct {
+	n    int
+	cols []colSize
+}
+
+type colSize struct{ values, bytes, ends, rowEnds int }
+
+func sizeOf(r *rows) rowsSize {
+	s := rowsSize{n: r.n, cols: make([]colSize, len(r.cols))}
+	for i := range r.cols {
+		c := &r.cols[i]
+		s.cols[i] = colSize{values: max(len(c.i64), len(c.i32), len(c.u32), len(c.u16), len(c.u8)),
+			bytes: len(c.bytes), ends: len(c.ends), rowEnds: len(c.rowEnds)}
+	}
+	return s
+}
+
+// newRowsLike returns empty rows for specs with room for s and a quarter more.
+func newRowsLike(specs []colSpec, s rowsSize) *rows {
+	r := newRows(specs)
+	grow := func(n int) int { return n + n/4 }
+	for i := range r.cols {
+		c, cs := &r.cols[i], s.cols[i]
+		switch c.kind {
+		case kInt64, kDateTime, kInt64s:
+			c.i64 = make([]int64, 0, grow(cs.values))
+		case kInt32:
+			c.i32 = make([]int32, 0, grow(cs.values))
+		case kUInt32:
+			c.u32 = make([]uint32, 0, grow(cs.values))
+		case kUInt16:
+			c.u16 = make([]uint16, 0, grow(cs.values))
+		case kUInt8:
+			c.u8 = make([]uint8, 0, grow(cs.values))
+		}
+		if cs.bytes > 0 || cs.ends > 0 {
+			c.bytes, c.ends = make([]byte, 0, grow(cs.bytes)), make([]int, 0, grow(cs.ends))
+		}
+		if cs.rowEnds > 0 {
+			c.rowEnds = make([]int, 0, grow(cs.rowEnds))
+		}
+	}
+	return r
+}
+
 func (r *rows) reset() {
 	for i := range r.cols {
 		r.cols[i].reset()

@@ -233,3 +233,27 @@ func nz64(v []int64) []int64 {
 	}
 	return v
 }
+
+// A new buffer is sized like the largest batch taken so far, so it does not grow.
+func TestNewRowsLikeHasRoom(t *testing.T) {
+	tb := tables[events.FamilyBids]
+	r := newRows(tb.cols)
+	g := eventstest.New(2, time.Now())
+	for i := range 1000 {
+		tb.add(r, g.Next(events.FamilyBids), 0, int64(i))
+	}
+	n := newRowsLike(tb.cols, sizeOf(r))
+	before := make([]int, len(n.cols))
+	for i := range n.cols {
+		before[i] = cap(n.cols[i].bytes) + cap(n.cols[i].i64) + cap(n.cols[i].u16) + cap(n.cols[i].ends) + cap(n.cols[i].rowEnds)
+	}
+	g = eventstest.New(2, time.Now())
+	for i := range 1000 {
+		tb.add(n, g.Next(events.FamilyBids), 0, int64(i))
+	}
+	for i := range n.cols {
+		if after := cap(n.cols[i].bytes) + cap(n.cols[i].i64) + cap(n.cols[i].u16) + cap(n.cols[i].ends) + cap(n.cols[i].rowEnds); after != before[i] {
+			t.Errorf("column %s grew from %d to %d", tb.cols[i].name, before[i], after)
+		}
+	}
+}
