@@ -50,6 +50,7 @@ func BenchmarkDecideThreeBidders(b *testing.B) {
 	a := benchServer(b)
 	cfg := adserver.DefaultConfig()
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		br, _ := adserver.ParseBreak(breakArgs(), &cfg)
 		if d := a.Decide(br, time.Now()); len(d.Ads) != 4 {
@@ -68,6 +69,7 @@ func BenchmarkRenderPod(b *testing.B) {
 	buf := vast.AppendDocument(nil, a.Document(d))
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		buf = vast.AppendDocument(buf[:0], a.Document(d))
 	}

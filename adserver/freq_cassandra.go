@@ -13,7 +13,9 @@ import (
 // keyspace (migration 2 of catalog.Schema). One partition per viewer, one row per impression
 // (advertiser domain, ad serving id) written with a TTL of the cap's window, so a viewer's
 // count is the rows of their partition: an exact sliding window, idempotent writes, nothing
-// to clean up. Reads and writes are LOCAL_QUORUM: an instance reads what another wrote.
+// to clean up. Writes are LOCAL_QUORUM, reads LOCAL_ONE (a read on the request path; a
+// viewer's next break comes minutes after an impression, long after its write reached every
+// local replica).
 type CassandraFrequency struct {
 	s      *gocql.Session
 	ks     string
@@ -41,7 +43,7 @@ func NewCassandraFrequency(s *gocql.Session, keyspace string, window time.Durati
 // Counts implements FrequencyStore.
 func (c *CassandraFrequency) Counts(ctx context.Context, viewer string, now time.Time) (map[string]int, error) {
 	it := c.s.Query(`SELECT key, at FROM `+c.ks+`.frequency WHERE viewer = ? LIMIT `+fmt.Sprint(maxFreqRows), viewer).
-		WithContext(ctx).Consistency(gocql.LocalQuorum).Idempotent(true).Iter()
+		WithContext(ctx).Consistency(gocql.LocalOne).Idempotent(true).Iter()
 	since := now.Add(-c.window)
 	counts := map[string]int{}
 	var key string
