@@ -243,6 +243,25 @@ func TestPlayerInBrowser(t *testing.T) {
 	t.Logf("ClickHouse: %d impressions, QoE startup %d ms and %d ms watched for session %s", wantAds, startup, watch, report.Session.QoESession)
 }
 
+// TestPlayerUnitJS runs the web player's unit tests (web/player/test/unit.test.mjs, node's
+// test runner): break and ad placement on the VOD and live timelines, client-side beacons,
+// the events' shapes.
+func TestPlayerUnitJS(t *testing.T) {
+	repo := playerRepoRoot(t)
+	node, _ := needPlayerBrowser(t, repo)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", filepath.Join(repo, "web", "player", "test", "unit.test.mjs"))
+	cmd.Dir = repo
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("# fail 0")) {
+		t.Fatalf("node --test reported failures:\n%s", out)
+	}
+}
+
 // demoSessionHasAds starts a session of the demo source as the player does and tells whether
 // its tracking JSON has a preroll and a midroll with ads.
 func demoSessionHasAds(ssai string) bool {
