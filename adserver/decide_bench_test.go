@@ -59,7 +59,7 @@ func BenchmarkDecideThreeBidders(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderPod is building and writing the VAST of a decided four-ad pod: 40 signed
+// BenchmarkRenderPod is building and writing the VAST of a decided four-ad pod: 48 signed
 // beacons, the trackers of the bidders, the media files.
 func BenchmarkRenderPod(b *testing.B) {
 	a := benchServer(b)
