@@ -143,7 +143,7 @@ func TestPlayerInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	browser := exec.CommandContext(ctx, node, filepath.Join(repo, "web", "player", "test", "browser.mjs"),
-		"--url", pageURL, "--screenshot", shot, "--breaks", "2", "--rate", "2", "--timeout", "120")
+		"--url", pageURL, "--screenshot", shot, "--breaks", "2", "--rate", "2", "--timeout", "120", "--live", "demo-cue-out")
 	browser.Dir = repo
 	browser.Env = append(os.Environ(), "CUEPOINT_CHROMIUM="+chromium)
 	var stdout, stderr strings.Builder
@@ -167,6 +167,8 @@ func TestPlayerInBrowser(t *testing.T) {
 		Picked        string   `json:"picked"`
 		PickedSession string   `json:"pickedSession"`
 		ClientBeacons []string `json:"clientBeacons"`
+		LiveSession   string   `json:"liveSession"`
+		LastSession   string   `json:"lastSession"`
 		Reports       struct {
 			Accepted int `json:"accepted"`
 		} `json:"reports"`
@@ -217,6 +219,8 @@ func TestPlayerInBrowser(t *testing.T) {
 		{"QoE reports of the session", 2, "SELECT count() FROM cuepoint.playback WHERE type = 'qoe' AND session_id = ? AND service = 'web-player'", []any{report.Session.QoESession}},
 		{"a final QoE report with startup and watch time", 1, "SELECT count() FROM cuepoint.playback WHERE session_id = ? AND final = 1", []any{report.Session.QoESession}},
 		{"client-side impressions of the picked title's session", 1, "SELECT count() FROM cuepoint.ads WHERE type = 'impression' AND source = 'client' AND session_id = ?", []any{report.PickedSession}},
+		{"QoE of the live channel's session", 1, "SELECT count() FROM cuepoint.playback WHERE type = 'qoe' AND session_id = ?", []any{report.LiveSession}},
+		{"the last session's final QoE, sent by sendBeacon as the page left", 1, "SELECT count() FROM cuepoint.playback WHERE session_id = ? AND final = 1", []any{report.LastSession}},
 		{"recs clicks of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'click' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
 		{"recs plays of the viewer", 1, "SELECT count() FROM cuepoint.recs WHERE type = 'play' AND user_id = ? AND item = ?", []any{uid, report.Picked}},
 	}

@@ -9,12 +9,14 @@
 //   - video time advanced across each break (before it, after it; never backwards);
 //   - a recommendation picked plays, in client-side beacon mode, and the page fires its
 //     preroll's impression and start beacons;
-//   - the QoE and recs reports reached the collector and none was rejected.
+//   - with --live, a live channel picked plays;
+//   - the QoE and recs reports reached the collector and none was rejected; leaving the page
+//     sends the last session's final QoE as a beacon.
 // It saves a screenshot during the midroll and prints a JSON report (the session, the breaks,
 // what the player reported) for the Go test, which then looks for the rows in ClickHouse.
 // Exit status 1 on any failure.
 //
-//   node web/player/test/browser.mjs --url URL --screenshot FILE.png [--breaks 2] [--rate 1] [--timeout 150]
+//   node web/player/test/browser.mjs --url URL --screenshot FILE.png [--breaks 2] [--rate 1] [--timeout 150] [--live CHANNEL]
 import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -177,8 +179,25 @@ try {
     report.clientBeacons = await page.evaluate(() => window.cuepoint.beacons().map((b) => `${b.event}:${b.ok}`));
   }
 
-  // The last reports, final QoE included, as the page leaving would send them.
-  await page.evaluate(() => window.cuepoint.flush(true));
+  // A live channel from the picker plays: its time advances.
+  if (args.live) {
+    await page.selectOption('#source', args.live);
+    await page.click('#play');
+    await page.waitForFunction(
+      (src) => window.cuepoint.state.session && window.cuepoint.state.session.source === src && document.body.dataset.state === 'playing',
+      args.live,
+      { timeout: 30_000 },
+    );
+    const t0 = await page.evaluate(() => window.cuepoint.video.currentTime);
+    try {
+      await page.waitForFunction((t) => window.cuepoint.video.currentTime >= t + 2, t0, { timeout: 20_000 });
+    } catch {
+      fail(`live channel ${args.live}: time did not advance from ${t0}`);
+    }
+    report.liveSession = await page.evaluate(() => window.cuepoint.state.session.qoeSession);
+  }
+
+  // Everything queued so far reaches the collector in batches.
   const deadline = Date.now() + 15_000;
   let stats;
   for (;;) {
@@ -193,6 +212,12 @@ try {
   report.reports = stats;
   if (!stats.accepted) fail(`no event reached the collector: ${JSON.stringify(stats)}`);
   for (const r of stats.rejected) fail(`the collector rejected: ${r}`);
+
+  // The viewer leaves: pagehide sends the playing session's final QoE with sendBeacon (the Go
+  // test finds it in ClickHouse). The browser delivers a beacon after the page is gone.
+  report.lastSession = await page.evaluate(() => window.cuepoint.state.session.qoeSession);
+  await page.goto('about:blank');
+  await sleep(1000);
 } catch (err) {
   fail(`browser: ${err.stack || err}`);
 } finally {
