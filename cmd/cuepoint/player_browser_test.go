@@ -247,6 +247,29 @@ func TestPlayerInBrowser(t *testing.T) {
 	t.Logf("ClickHouse: %d impressions, QoE startup %d ms and %d ms watched for session %s", wantAds, startup, watch, report.Session.QoESession)
 }
 
+// TestOriginPlayerFlags: bad web player settings stop `cuepoint origin` before it starts, with
+// exit code 2 and a message naming the setting.
+func TestOriginPlayerFlags(t *testing.T) {
+	senders := filepath.Join(t.TempDir(), "senders.json")
+	os.WriteFile(senders, []byte(`{"senders": [{"id": "web-player", "secrets": ["`+strings.Repeat("ab", 32)+`"], "families": ["playback", "recs"]}]}`), 0o600)
+	media := "--media-root=" + t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--player-collector-url=http://127.0.0.1:8088"}, "player-senders"},
+		{[]string{"--player-collector-url=http://127.0.0.1:8088", "--player-senders=" + senders, "--player-sender=other"}, "player-sender"},
+		{[]string{"--player-ssai-url=127.0.0.1:8083"}, "scheme://host"},
+		{[]string{"--player-recs-url=http://127.0.0.1:8085/v1"}, "scheme://host"},
+		{[]string{"--player-collector-url=http://127.0.0.1:8088", "--player-senders=" + senders, "--player-token-ttl=5h"}, "TTL"},
+	} {
+		_, stderr, code := runBinary(t, nil, append([]string{"origin", media, "--addr=127.0.0.1:0"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("origin %v: exit %d, stderr %q; want exit 2 mentioning %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
 // TestPlayerUnitJS runs the web player's unit tests (web/player/test/unit.test.mjs, node's
 // test runner): break and ad placement on the VOD and live timelines, client-side beacons,
 // the events' shapes.
