@@ -31,8 +31,9 @@ import (
 // CUEPOINT_ARTIFACTS=DIR) and its path logged.
 //
 // The first run packages the demo asset and conditions the demo ads (a few minutes on two
-// cores); their output is kept under .cuepoint/test-cache/player-dev and linked into the next
-// runs' cold roots, which then take about a minute.
+// cores); their output is kept under .cuepoint/test-cache/player-dev (added to, never replaced:
+// remove it to start over) and copied into the next runs' cold roots, which then take about a
+// minute.
 func TestPlayerInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole edge and a browser")
@@ -127,7 +128,7 @@ func TestPlayerInBrowser(t *testing.T) {
 		t.Errorf("the landing page does not link the player %s/player/", base(8084))
 	}
 	for _, rel := range cached {
-		if err := copyTree(filepath.Join(root, rel), filepath.Join(cache, rel), true); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := copyTree(filepath.Join(root, rel), filepath.Join(cache, rel), true); err != nil {
 			t.Logf("test cache %s not saved: %v", rel, err)
 		}
 	}
@@ -416,43 +417,63 @@ func buildPlayer(t *testing.T, node, repo, dir string) {
 	}
 }
 
-// copyTree recreates the tree src under dst, with hard links to its files when link is set
-// (copies across devices). It fails with fs.ErrExist when dst exists and fs.ErrNotExist when
-// src does not.
+// copyTree adds the files of the tree src that dst lacks to dst, with hard links when link is
+// set (copies across devices, or when link is not set); hidden entries (staging and download
+// directories) are skipped. A new dst is built aside and renamed into place; into an existing
+// one (a cache saved by an earlier run, lacking what a changed ladder conditioned since) each
+// file lands whole. It fails with fs.ErrNotExist when src does not exist.
 func copyTree(src, dst string, link bool) error {
 	if _, err := os.Stat(src); err != nil {
 		return err
 	}
-	if _, err := os.Stat(dst); err == nil {
-		return fs.ErrExist
+	target := dst
+	_, err := os.Stat(dst)
+	fresh := err != nil
+	if fresh {
+		target = filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".partial") // hidden: never served half made
+		os.RemoveAll(target)
 	}
-	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".partial") // hidden: never served half made
-	os.RemoveAll(tmp)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(tmp, rel)
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		to := filepath.Join(target, rel)
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
+			return os.MkdirAll(to, 0o755)
 		case d.Type().IsRegular():
-			if link && os.Link(p, target) == nil {
+			if _, err := os.Lstat(to); err == nil {
+				return nil // already there
+			}
+			if link && os.Link(p, to) == nil {
 				return nil
 			}
-			return copyFile(p, target)
+			tmp := filepath.Join(filepath.Dir(to), "."+filepath.Base(to)+".partial")
+			if err := copyFile(p, tmp); err != nil {
+				os.Remove(tmp)
+				return err
+			}
+			return os.Rename(tmp, to)
 		}
 		return nil
 	})
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
+	if fresh {
+		if err == nil {
+			err = os.Rename(target, dst)
+		}
+		if err != nil {
+			os.RemoveAll(target)
+		}
 	}
 	return err
 }
@@ -476,3 +497,42 @@ func copyFile(src, dst string) error {
 
 // linkTree is copyTree with hard links (cmd_play_test.go seeds its roots with it).
 func linkTree(src, dst string) error { return copyTree(src, dst, true) }
+
+// TestCopyTree: the test cache is built fresh aside, later added to, and never takes hidden
+// staging entries.
+func TestCopyTree(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(src, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	write("a/1.ts", "one")
+	write(".incoming/x", "partial download")
+	write("a/.seg.tmp", "staging")
+	dst := filepath.Join(out, "cache", "media")
+	if err := copyTree(filepath.Join(src, "missing"), dst, true); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing source: %v", err)
+	}
+	if err := copyTree(src, dst, false); err != nil {
+		t.Fatal(err)
+	}
+	write("b/2.ts", "two")
+	write("a/1.ts", "changed at the source")
+	if err := copyTree(src, dst, true); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, rel+"="+string(b))
+		}
+		return nil
+	})
+	want := []string{"cache/media/a/1.ts=one", "cache/media/b/2.ts=two"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("copied %v, want %v", got, want)
+	}
+}
