@@ -29,6 +29,7 @@ func init() {
 	register(command{name: "adserver", summary: adserverSummary, run: runAdserver})
 	registerDev(devService{name: "adserver", port: 8082, order: 40, start: startDevAdserver, links: []devLink{
 		{"a 60 s mid-roll pod (VAST 4.2)", "/vast?dur=60&min=5&max=30&ps=4&uid=viewer-1&content=demo&session=dev-1&ip=203.0.113.9&ua=Roku%2FDVP-12.5&pos=mid"},
+		{"a structured pod: slots of 30, 15 and 15 s (OpenRTB 2.6 slotinpod)", "/vast?slots=30,15,15&uid=viewer-1&content=demo&session=dev-1&ip=203.0.113.9&ua=Roku%2FDVP-12.5&pos=mid"},
 		{"a VOD schedule (VMAP)", "/vmap?dur=1800&every=600&uid=viewer-1&content=demo"},
 		{"conditioning (admin)", "/v1/conditioning"},
 	}})
