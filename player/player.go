@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cuepoint/cuepoint/origin/hls"
@@ -371,9 +372,18 @@ func (s *session) start(ctx context.Context, u *url.URL) error {
 			return err
 		}
 	}
-	for _, tr := range s.tracks {
-		if err := tr.load(ctx, s.f, s.clock.Now()); err != nil {
-			return fmt.Errorf("player: %s playlist: %w", tr.name, err)
+	// The media playlists load in parallel, as a browser player's do (the audio one on a
+	// fetcher of its own).
+	errs := make([]error, len(s.tracks))
+	var wg sync.WaitGroup
+	for i, tr := range s.tracks[1:] {
+		wg.Go(func() { errs[i+1] = tr.load(ctx, newFetcher(s.f.client, s.cfg.timeout), s.clock.Now()) })
+	}
+	errs[0] = s.tracks[0].load(ctx, s.f, s.clock.Now())
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("player: %s playlist: %w", s.tracks[i].name, err)
 		}
 	}
 	s.tracks[0].position()
