@@ -156,12 +156,13 @@ func (s *Store) BatchGet(ctx context.Context, entityType string, ids []string, v
 	out := make([]Entity, len(ids))
 	vals := make([]Values, len(ids)*len(vs))
 	l := lookupPool.Get().(*lookup)
-	s.read(ctx, et, vs, ids, out, vals, nil, nil, l) // a new arena: the answer keeps it
+	s.read(ctx, et, vs, ids, out, vals, nil, l)
+	l.release() // the answer keeps the entries, the pool only the slice
 	lookupPool.Put(l)
 	return out, nil
 }
 
-// lookupPool holds BatchGet's near-cache scratch memory (the answer does not point into it).
+// lookupPool holds BatchGet's near-cache look-up slices (released before they go back).
 var lookupPool = sync.Pool{New: func() any { return new(lookup) }}
 
 // Answer is a BatchGetInto answer with the memory it reuses: Entities, one per requested id in
@@ -172,15 +173,15 @@ type Answer struct {
 
 	vals   []Values
 	views  []*View
-	arena  []byte // near-cache entries copied out; Values point into it
 	misses []miss
-	lk     lookup
+	lk     lookup // the near-cache entries of the last batch; Values point into them
 }
 
 // BatchGetInto is BatchGet answering into dst, reusing its memory: once dst has served a
-// batch as large, an answer served from the near-cache allocates nothing. dst.Entities and
-// the Values (and strings read from them) are valid until dst is used again; copy what must
-// outlive that. On error dst.Entities is empty.
+// batch as large, an answer served from the near-cache allocates only bigcache's copies of the
+// entries (the memory the Values point into). dst.Entities and the Values (and strings read
+// from them) are valid until dst is used again; copy what must outlive that. On error
+// dst.Entities is empty.
 func (s *Store) BatchGetInto(ctx context.Context, dst *Answer, entityType string, ids []string, views []string) error {
 	dst.Entities = dst.Entities[:0]
 	et, vs, err := s.resolveInto(entityType, views, dst.views[:0])
@@ -198,7 +199,7 @@ func (s *Store) BatchGetInto(ctx context.Context, dst *Answer, entityType string
 	}
 	dst.Entities = grow(dst.Entities, len(ids))
 	dst.vals = grow(dst.vals, len(ids)*len(vs))
-	dst.arena, dst.misses = s.read(ctx, et, vs, ids, dst.Entities, dst.vals, dst.arena[:0], dst.misses[:0], &dst.lk)
+	dst.misses = s.read(ctx, et, vs, ids, dst.Entities, dst.vals, dst.misses[:0], &dst.lk)
 	return nil
 }
 
@@ -254,9 +255,9 @@ type miss struct {
 }
 
 // read fills out for ids: near-cache first, then Cassandra for the misses. vals holds
-// len(ids)*len(vs) Values; entries read from the near-cache are appended to arena and misses to
-// misses, both returned for reuse (nil ones are allocated as needed); l is scratch memory.
-func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity, vals []Values, arena []byte, misses []miss, l *lookup) ([]byte, []miss) {
+// len(ids)*len(vs) Values; l receives the entries read from the near-cache (the Values point
+// into them) and misses the misses, returned for reuse (allocated as needed).
+func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []string, out []Entity, vals []Values, misses []miss, l *lookup) []miss {
 	start := time.Now()
 	now := start.UnixMicro()
 	nv := len(vs)
@@ -265,16 +266,15 @@ func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []stri
 		fresh = min(fresh, int64(v.Freshness/time.Microsecond))
 	}
 	var hits, negatives uint64
-	arena = s.cache.appendEntries(et.index, ids, arena, l)
+	s.cache.appendEntries(et.index, ids, l)
 	for i, id := range ids {
 		e := &out[i]
 		e.ID, e.Status, e.Views = id, StatusFound, vals[i*nv:(i+1)*nv:(i+1)*nv]
-		from, to, ok := l.span(i)
+		entry, ok := l.entry(i)
 		if !ok {
 			misses = append(misses, miss{i: i})
 			continue
 		}
-		entry := arena[from:to:to]
 		fetchedAt, ok := decodeEntry(entry, vs, e.Views, now)
 		if !ok {
 			misses = append(misses, miss{i: i})
@@ -298,7 +298,7 @@ func (s *Store) read(ctx context.Context, et *EntityType, vs []*View, ids []stri
 		s.readMisses(ctx, et, vs, out, misses, start, fresh)
 	}
 	s.m.batchGet.Update(time.Since(start).Seconds())
-	return arena, misses
+	return misses
 }
 
 // readMisses reads the misses from Cassandra within the deadline and degrades the rest.
