@@ -17,8 +17,9 @@ import (
 // Player plays sessions. One Player is shared by any number of concurrent sessions (Play is safe
 // for concurrent use); they share its HTTP connections.
 type Player struct {
-	cfg    config
-	client *fasthttp.Client
+	cfg      config
+	client   *fasthttp.Client
+	fetchers sync.Pool // *fetcher: sessions reuse request and response buffers
 }
 
 // New returns a Player with the options applied over the defaults.
@@ -27,7 +28,9 @@ func New(opts ...Option) *Player {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Player{cfg: cfg, client: newClient(cfg.connections, cfg.userAgent)}
+	p := &Player{cfg: cfg, client: newClient(cfg.connections, cfg.userAgent)}
+	p.fetchers.New = func() any { return newFetcher(p.client, cfg.timeout) }
+	return p
 }
 
 // Close releases the Player's idle connections.
@@ -35,13 +38,14 @@ func (p *Player) Close() { p.client.CloseIdleConnections() }
 
 // session is one viewer's playback: everything Play keeps between steps.
 type session struct {
-	cfg    config
-	clock  Clock
-	f      *fetcher
-	t0     time.Time
-	req    SessionRequest
-	source string // the SSAI source named by the URL, when there is one
-	id     string
+	cfg      config
+	clock    Clock
+	f        *fetcher
+	fetchers *sync.Pool // more fetchers, for requests in parallel
+	t0       time.Time
+	req      SessionRequest
+	source   string // the SSAI source named by the URL, when there is one
+	id       string
 
 	master  *hls.MasterPlaylist
 	base    *url.URL // the multivariant playlist's URL
@@ -82,7 +86,8 @@ type played struct {
 // first segment with WithStartupOnly, or when ctx is done (a live session's normal end: the
 // result has no error once playback started). The Result is returned with any error.
 func (p *Player) Play(ctx context.Context, entry string) (*Result, error) {
-	s := &session{cfg: p.cfg, clock: p.cfg.clock(), f: newFetcher(p.client, p.cfg.timeout), fired: map[string]bool{}}
+	s := &session{cfg: p.cfg, clock: p.cfg.clock(), f: p.fetchers.Get().(*fetcher), fetchers: &p.fetchers, fired: map[string]bool{}}
+	defer p.fetchers.Put(s.f)
 	s.est = newEstimator(s.cfg.abr, s.cfg.startBandwidth)
 	s.t0 = s.clock.Now()
 	err := s.run(ctx, entry)
@@ -377,7 +382,11 @@ func (s *session) start(ctx context.Context, u *url.URL) error {
 	errs := make([]error, len(s.tracks))
 	var wg sync.WaitGroup
 	for i, tr := range s.tracks[1:] {
-		wg.Go(func() { errs[i+1] = tr.load(ctx, newFetcher(s.f.client, s.cfg.timeout), s.clock.Now()) })
+		wg.Go(func() {
+			f := s.fetchers.Get().(*fetcher)
+			errs[i+1] = tr.load(ctx, f, s.clock.Now())
+			s.fetchers.Put(f)
+		})
 	}
 	errs[0] = s.tracks[0].load(ctx, s.f, s.clock.Now())
 	wg.Wait()
