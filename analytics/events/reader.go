@@ -192,24 +192,29 @@ func (r *reader) rawString() (raw []byte, escaped bool) {
 		return nil, false
 	}
 	start := r.pos
-	// Fast path: up to the next quote, no backslash (most strings: ids, names).
-	if n := bytes.IndexByte(r.data[start+1:], '"'); n >= 0 {
-		body := r.data[start+1 : start+1+n]
-		if bytes.IndexByte(body, '\\') < 0 {
-			for i, c := range body {
-				if c < 0x20 {
-					r.pos = start + 1 + i
-					r.fail("control character in string")
-					return nil, false
-				}
-				if c >= utf8.RuneSelf {
-					escaped = true
-				}
-			}
-			r.pos = start + n + 2
-			return r.data[start:r.pos], escaped
+	// Fast path: one pass up to the closing quote, for strings without a backslash (most:
+	// keys, ids, names). Short strings are the common case, where a plain loop beats
+	// bytes.IndexByte. A backslash hands over to the careful loop below, from the start.
+	d := r.data
+	for i := start + 1; i < len(d); i++ {
+		c := d[i]
+		if c == '"' {
+			r.pos = i + 1
+			return d[start:r.pos], escaped
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			r.pos = i
+			r.fail("control character in string")
+			return nil, false
+		}
+		if c >= utf8.RuneSelf {
+			escaped = true
 		}
 	}
+	escaped = false
 	i := start + 1
 	for i < len(r.data) {
 		c := r.data[i]
