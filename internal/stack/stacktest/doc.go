@@ -8,7 +8,7 @@
 //	func TestSink(t *testing.T) {
 //		brokers := stacktest.Kafka(t)        // []string, host:port
 //		chAddr := stacktest.ClickHouse(t)    // native protocol host:port
-//		hosts := stacktest.Cassandra(t)      // []string, host:port (CQL v3)
+//		hosts := stacktest.Cassandra(t)      // []string, host:port (CQL v3): db.OpenCassandra(hosts, …)
 //		…
 //	}
 //
