@@ -71,11 +71,10 @@ func ClickHouse(t testing.TB) string {
 // Cassandra returns the CQL hosts of a Cassandra the test may use: CUEPOINT_CASSANDRA_HOSTS
 // when set, otherwise the test binary's shared node (see Main). Connect with db.OpenCassandra
 // or db.CassandraCluster (internal/db; the driver settles on protocol 3 with Cassandra 2.1,
-// or set ProtoVersion 3). Do not
-// set DisableInitialHostLookup on a session that may outlive a reconnect (a restarted or paused
-// node): the v2 driver then loses its only host on the first ring refresh ("no hosts available
-// in the pool" for good). internal/db looks the ring up and keeps to the contact points with a
-// host filter instead (internal/db/cassandra_legacy.go).
+// or set ProtoVersion 3). Do not set DisableInitialHostLookup on a session that may outlive a
+// reconnect (a restarted or paused node): the v2 driver then loses its only host on the first
+// ring refresh ("no hosts available in the pool" for good). internal/db looks the ring up and
+// keeps to the contact points with a host filter instead (internal/db/cassandra_legacy.go).
 func Cassandra(t testing.TB) []string {
 	t.Helper()
 	if hosts := envList(stack.EnvCassandraHosts); len(hosts) > 0 {
