@@ -1,6 +1,6 @@
 // Package featurestore serves online features: typed values per entity (viewer, item,
 // device, campaign, viewer×campaign) kept in Cassandra behind an in-process near-cache
-// (bigcache's design with a zero-copy read: nearcache.go), written by streams (package
+// (bigcache, one per entity type: nearcache.go), written by streams (package
 // featurestore/stream), batch loads (`cuepoint features load`, the recs trainer) and the HTTP
 // API, and read on the hot paths of the bidder and recs.
 //
@@ -35,8 +35,9 @@
 // OpenMemory, the same Store on process memory.
 //
 // On hot paths, BatchGetInto answers into an Answer the caller reuses (one per goroutine or
-// from a sync.Pool): served from the near-cache, it allocates nothing. Its Values are valid
-// until the Answer is used again.
+// from a sync.Pool): served from the near-cache, it allocates nothing but bigcache's copies of
+// the entries, which its Values point into. Its Values are valid until the Answer is used
+// again.
 //
 //	var a featurestore.Answer
 //	err := store.BatchGetInto(ctx, &a, featurestore.EntityUser, ids, views)
@@ -67,9 +68,11 @@
 //
 // # Budget
 //
-// BatchGet of 500 entities answered from the near-cache: ≤ 100 µs p99. BatchGetInto, reusing
-// the caller's Answer, allocates nothing on that path (about 72 ns of CPU per entity, 1.7× a
-// bare Go map's look-up and decode); BatchGet allocates its answer, 4 allocations per batch
-// (store_bench_test.go, BENCHMARKS.md). Misses cost one Cassandra round trip per partition
-// (about a millisecond on loopback), bounded by the deadline.
+// BatchGet of 500 entities answered from the near-cache: the goal is ≤ 100 µs p99. It takes
+// 100–130 µs of CPU (5–6.5× a bare Go map's look-up and decode), so the goal is not met on the
+// shared 2-core machine the figures come from (p50 69–102 µs, p99 0.4–11 ms). Most of it is
+// bigcache's Get, which allocates twice per entity (it copies the stored key for its collision
+// check, and the entry); BatchGetInto allocates nothing else, BatchGet 3 more times per batch
+// for its answer (store_bench_test.go, BENCHMARKS.md). Misses cost one Cassandra round trip per
+// partition (about a millisecond on loopback), bounded by the deadline.
 package featurestore
