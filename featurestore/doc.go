@@ -69,8 +69,8 @@
 // # Budget
 //
 // BatchGet of 500 entities answered from the near-cache: the goal is ≤ 100 µs p99. It takes
-// 100–130 µs of CPU (5–6.5× a bare Go map's look-up and decode), so the goal is not met on the
-// shared 2-core machine the figures come from (p50 69–102 µs, p99 0.4–11 ms). Most of it is
+// 87–130 µs of CPU (4–6.5× a bare Go map's look-up and decode), so the goal is not met on the
+// shared 2-core machine the figures come from (p50 60–104 µs, p99 0.4–11 ms). Most of it is
 // bigcache's Get, which allocates twice per entity (it copies the stored key for its collision
 // check, and the entry); BatchGetInto allocates nothing else, BatchGet 3 more times per batch
 // for its answer (store_bench_test.go, BENCHMARKS.md). Misses cost one Cassandra round trip per
