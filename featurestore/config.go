@@ -60,7 +60,7 @@ type Config struct {
 	WriteTimeout     time.Duration
 
 	// Near-cache.
-	CacheMB int // near-cache size, split evenly among entity types
+	CacheMB int // near-cache (bigcache) size, split evenly among entity types
 	// MaxStale bounds staleness when Cassandra is failing: a cached value is served up to
 	// MaxStale past its view's Freshness, then the view's defaults are.
 	MaxStale time.Duration
