@@ -168,6 +168,7 @@ func TestPlayerInBrowser(t *testing.T) {
 		Picked        string   `json:"picked"`
 		PickedSession string   `json:"pickedSession"`
 		ClientBeacons []string `json:"clientBeacons"`
+		Sessions      int      `json:"sessionsStarted"`
 		LiveSession   string   `json:"liveSession"`
 		LastSession   string   `json:"lastSession"`
 		Reports       struct {
@@ -186,6 +187,9 @@ func TestPlayerInBrowser(t *testing.T) {
 	}
 	t.Logf("browser: %s; played to %.1f s through breaks %+v, indicator %q; %d recommendations, picked %s (client-side beacons %v); %d events accepted by the collector; screenshot %s",
 		time.Since(browserBegan).Round(time.Second), report.FinalTime, report.Breaks, report.Labels, report.Recs, report.Picked, report.ClientBeacons, report.Reports.Accepted, shot)
+	if report.Sessions > 1 {
+		t.Logf("the first %d sessions had breaks without ads (decisions past SSAI's timeout on a loaded machine); session %d had them", report.Sessions-1, report.Sessions)
+	}
 	if t.Failed() {
 		return
 	}
