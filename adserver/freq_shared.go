@@ -2,6 +2,7 @@ package adserver
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -77,6 +78,10 @@ func (a *AdServer) awaitFreq(r *freqRead, arrival time.Time) map[string]int {
 			a.freqTimeout.Inc()
 			return nil
 		}
+	}
+	if errors.Is(r.err, context.DeadlineExceeded) {
+		a.freqTimeout.Inc() // the decision's own deadline passed while reading
+		return nil
 	}
 	if r.err != nil {
 		a.freqError.Inc()
