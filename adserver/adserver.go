@@ -88,8 +88,9 @@ type AdServer struct {
 	beaconsForged *vm.Counter
 	beaconsOld    *vm.Counter
 	beaconsReplay *vm.Counter
-	freqTimeout   *vm.Counter // decisions that went on without the shared counts: too slow
-	freqError     *vm.Counter // … or failed
+	freqWait      *vm.PrometheusHistogram // waits for the shared counts after the auction
+	freqTimeout   *vm.Counter             // decisions that went on without the shared counts: too slow
+	freqError     *vm.Counter             // … or failed
 	freqWriteOK   *vm.Counter
 	freqWriteErr  *vm.Counter
 	freqWriteDrop *vm.Counter
@@ -155,6 +156,7 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		beaconsForged: metrics.Counter(`cuepoint_adserver_beacons_total{result="forged"}`),
 		beaconsOld:    metrics.Counter(`cuepoint_adserver_beacons_total{result="expired"}`),
 		beaconsReplay: metrics.Counter(`cuepoint_adserver_beacons_total{result="replay"}`),
+		freqWait:      metrics.Latency(`cuepoint_adserver_freq_wait_seconds`),
 		freqTimeout:   metrics.Counter(`cuepoint_adserver_freq_degraded_total{reason="timeout"}`),
 		freqError:     metrics.Counter(`cuepoint_adserver_freq_degraded_total{reason="error"}`),
 		freqWriteOK:   metrics.Counter(`cuepoint_adserver_freq_writes_total{result="ok"}`),

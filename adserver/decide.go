@@ -59,7 +59,10 @@ type Decision struct {
 	// part of it spent waiting for bidders (the slowest one's answer, capped by the deadline).
 	AuctionLatency time.Duration
 	AuctionWait    time.Duration
-	Latency        time.Duration
+	// FreqWait is the time spent waiting, after the auction, for the viewer's shared frequency
+	// counts (0 when they were in before the auction ended).
+	FreqWait time.Duration
+	Latency  time.Duration
 	// Dropped counts the ads left out of the pod, by reason.
 	Dropped map[string]int
 	// sharedFreq are the viewer's impressions per advertiser domain from the shared store (nil:
@@ -134,7 +137,7 @@ func (a *AdServer) Decide(br *BreakRequest, arrival time.Time) *Decision {
 		d.AuctionWait = time.Since(waitStart)
 	}
 	d.AuctionLatency = time.Since(arrival)
-	d.sharedFreq = a.awaitFreq(fr, arrival)
+	d.sharedFreq, d.FreqWait = a.awaitFreq(fr, arrival)
 	d.Bidders = a.auction.Len()
 	d.Bids = len(st.res.Bids)
 	d.Dropped = map[string]int{}

@@ -57,10 +57,11 @@ func (a *AdServer) startFreqRead(viewer string, now, deadline time.Time) *freqRe
 
 // awaitFreq returns the shared counts once read, waiting at most until arrival plus
 // --freq-timeout (not at all once that is past); nil — the local counts alone — when they
-// did not come in time or could not be read.
-func (a *AdServer) awaitFreq(r *freqRead, arrival time.Time) map[string]int {
+// did not come in time or could not be read. waited is the time it waited (the decision's
+// wait for Cassandra beyond the auction).
+func (a *AdServer) awaitFreq(r *freqRead, arrival time.Time) (counts map[string]int, waited time.Duration) {
 	if r == nil {
-		return nil
+		return nil, 0
 	}
 	select {
 	case <-r.done:
@@ -68,27 +69,32 @@ func (a *AdServer) awaitFreq(r *freqRead, arrival time.Time) map[string]int {
 		wait := time.Until(arrival.Add(a.cfg.FreqTimeout))
 		if wait <= 0 {
 			a.freqTimeout.Inc()
-			return nil
+			return nil, 0
 		}
+		start := time.Now()
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-r.done:
+			waited = time.Since(start)
+			a.freqWait.Update(waited.Seconds())
 		case <-t.C:
+			waited = time.Since(start)
+			a.freqWait.Update(waited.Seconds())
 			a.freqTimeout.Inc()
-			return nil
+			return nil, waited
 		}
 	}
 	if errors.Is(r.err, context.DeadlineExceeded) {
 		a.freqTimeout.Inc() // the decision's own deadline passed while reading
-		return nil
+		return nil, waited
 	}
 	if r.err != nil {
 		a.freqError.Inc()
 		a.log.Debug("frequency counts not read: local counts only", "err", r.err)
-		return nil
+		return nil, waited
 	}
-	return r.counts
+	return r.counts, waited
 }
 
 // freqWrite is one impression on its way to the store.

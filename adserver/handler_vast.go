@@ -60,6 +60,6 @@ func (a *AdServer) HandleVAST(ctx *fasthttp.RequestCtx) {
 	a.filled.Add(len(d.Ads))
 	total := time.Since(arrival)
 	a.decisionTime.Update(total.Seconds())
-	a.overhead.Update((total - d.AuctionWait).Seconds())
+	a.overhead.Update((total - d.AuctionWait - d.FreqWait).Seconds())
 	a.emitDecision(d)
 }
