@@ -33,6 +33,10 @@ func TestBeaconsCountOnceAndRefuseForgeries(t *testing.T) {
 	if ev.SessionID != "sess-9" || ev.AdID != in.AdServingID || ev.Creative != "ad-30" || ev.Position != 1 || ev.Source != events.SourceClient || ev.Validate() != nil {
 		t.Errorf("impression event %+v (%v)", ev, ev.Validate())
 	}
+	// Revenue: the viewer and the clearing price (floor 1 + 0.01: no rival) from the signed beacon.
+	if ev.Viewer != "viewer-9" || ev.PriceMicros != 1_010_000 || ev.Currency != "USD" {
+		t.Errorf("impression event viewer %q price %d %q, want viewer-9 1010000 USD", ev.Viewer, ev.PriceMicros, ev.Currency)
+	}
 	// The billing notice is fired on the impression, with the clearing price.
 	if bills := b.WaitNotices("bill", 1, 5*time.Second); len(bills) != 1 || bills[0].Query.Get("price") == "" || bills[0].Query.Get("cur") != "USD" {
 		t.Fatalf("billing notices %+v", bills)
