@@ -201,6 +201,12 @@ func TestBadInput(t *testing.T) {
 			io.WriteString(w, `{"session":"x","manifestUrl":"file:///etc/passwd"}`)
 		case "/master.m3u8":
 			io.WriteString(w, "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n")
+		case "/zero.m3u8":
+			io.WriteString(w, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:0,\na.ts\n#EXTINF:0,\nb.ts\n#EXT-X-ENDLIST\n")
+		case "/empty.m3u8":
+			io.WriteString(w, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n")
+		case "/a.ts", "/b.ts":
+			io.WriteString(w, "x")
 		default:
 			http.NotFound(w, r)
 		}
@@ -209,7 +215,8 @@ func TestBadInput(t *testing.T) {
 	p := New(virtual(), WithTimeout(2*time.Second), WithMaxErrors(2))
 	defer p.Close()
 	for _, u := range []string{"", "not a url", "ftp://x/y", bad.URL + "/v1/sessions", bad.URL + "/v1/sessions?source=demo",
-		bad.URL + "/v1/sessions?source=demo&beacons=both", bad.URL + "/master.m3u8", bad.URL + "/missing.m3u8"} {
+		bad.URL + "/v1/sessions?source=demo&beacons=both", bad.URL + "/master.m3u8", bad.URL + "/missing.m3u8",
+		bad.URL + "/zero.m3u8", bad.URL + "/empty.m3u8"} {
 		res, err := p.Play(context.Background(), u)
 		if err == nil {
 			t.Errorf("%q: no error", u)

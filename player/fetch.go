@@ -135,4 +135,7 @@ func resolve(base *url.URL, ref string) (*url.URL, error) {
 	return base.ResolveReference(r), nil
 }
 
-var errNoVariant = errors.New("player: multivariant playlist lists no variant")
+var (
+	errNoVariant = errors.New("player: multivariant playlist lists no variant")
+	errNoMedia   = errors.New("player: the stream has no media to play (no segment, or only zero-length ones)")
+)

@@ -158,6 +158,9 @@ func (s *session) run(ctx context.Context, entry string) error {
 		}
 
 		t := s.lagging()
+		if t == nil && !s.pb.started {
+			return errNoMedia // every segment downloaded and not a millisecond to play
+		}
 		if t == nil { // every track downloaded: play out the buffer
 			if err := s.wait(ctx, now, s.pb.ahead(s.bufferEnd())); err != nil {
 				return err
@@ -192,7 +195,7 @@ func (s *session) run(ctx context.Context, entry string) error {
 				if err := s.failed(ctx, err); err != nil {
 					return err
 				}
-				t.nextReload = s.clock.Now().Add(time.Duration(max(t.pl.TargetDuration, 1)) * time.Second / 2)
+				t.nextReload = s.clock.Now().Add(targetDuration(t.pl) / 2)
 			} else {
 				s.consec = 0
 			}

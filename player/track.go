@@ -45,7 +45,7 @@ func (t *track) load(ctx context.Context, f *fetcher, now time.Time) error {
 		changed = changed || last > t.lastSeq
 	}
 	t.pl, t.lastSeq = pl, last
-	target := time.Duration(max(pl.TargetDuration, 1)) * time.Second
+	target := targetDuration(pl)
 	if changed {
 		t.nextReload = now.Add(target)
 	} else {
@@ -65,7 +65,7 @@ func (t *track) position() {
 	if !t.live() {
 		return
 	}
-	need := 3 * time.Duration(max(t.pl.TargetDuration, 1)) * time.Second
+	need := 3 * targetDuration(t.pl)
 	var sum time.Duration
 	for i := len(t.pl.Segments) - 1; i >= 0; i-- {
 		sum += t.pl.Segments[i].Duration
@@ -105,4 +105,10 @@ func (t *track) initURI(i int) string {
 		return ""
 	}
 	return u.String()
+}
+
+// targetDuration is the playlist's EXT-X-TARGETDURATION, within [1 s, 1 h] whatever the
+// playlist says (a server's 0 or 10^12 must not make the player spin or overflow).
+func targetDuration(pl *hls.MediaPlaylist) time.Duration {
+	return time.Duration(min(max(pl.TargetDuration, 1), 3600)) * time.Second
 }
