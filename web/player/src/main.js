@@ -35,6 +35,7 @@ const state = {
   overlaySamples: 0,
   errors: [],
   sessions: 0,
+  cleanup: [], // the playing session's listeners, removed by stop()
 };
 window.cuepoint = {
   state,
@@ -251,14 +252,20 @@ async function start(sourceName, { content, rec } = {}) {
     video.muted = true; // browsers allow muted autoplay; the controls unmute
     video.play().catch((err) => showMessage(`press play (${err.name})`));
   });
-  if (rec) {
-    const onPlaying = () => {
-      video.removeEventListener('playing', onPlaying);
-      reporter.add(recsAction('play', rec.list, state.uid, rec.item));
-    };
-    video.addEventListener('playing', onPlaying);
-  }
-  video.addEventListener('playing', () => (document.body.dataset.state = 'playing'), { once: true });
+  // This session's listeners on the shared <video>, removed when it stops.
+  const listen = (ev, fn) => {
+    video.addEventListener(ev, fn);
+    state.cleanup.push(() => video.removeEventListener(ev, fn));
+  };
+  let played = false;
+  listen('playing', () => {
+    if (played) return;
+    played = true;
+    document.body.dataset.state = 'playing';
+    if (rec) reporter.add(recsAction('play', rec.list, state.uid, rec.item));
+  });
+  // A VOD played to its end: the session's final report goes now.
+  listen('ended', () => reportQoE(true).then(() => reporter.flush()));
   hls.loadSource(s.manifestUrl);
   hls.attachMedia(video);
   video.controls = true;
@@ -267,6 +274,7 @@ async function start(sourceName, { content, rec } = {}) {
 
 // stop ends the current session: its final QoE report, then everything is released.
 async function stop() {
+  for (const f of state.cleanup.splice(0)) f();
   if (!state.hls) return;
   await reportQoE(true);
   if (state.ads) state.ads.close();
@@ -278,7 +286,8 @@ async function stop() {
 
 async function reportQoE(final) {
   const s = state.session;
-  if (!s || !state.qoe) return;
+  if (!s || !state.qoe || s.finalSent) return;
+  if (final) s.finalSent = true;
   const d = state.qoe.take();
   if (!final && d.watchMs === 0 && !d.startupMs && d.errors === 0 && d.rebuffers === 0) return;
   reporter.add(qoeEvent(s.qoeSession, isToken(s.content) ? s.content : s.source, d, final, s.requestId));

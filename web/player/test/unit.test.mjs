@@ -1,4 +1,4 @@
-// Unit tests of the player's pure modules, run with `node --test web/player/test/` (and by
+// Unit tests of the player's pure modules, run with `node --test web/player/test/unit.test.mjs` (and by
 // cmd/cuepoint's TestPlayerUnitJS in `make test`): where a break and an ad are on the VOD and
 // live timelines, the client-side beacons fired once at their offsets, and the events'
 // ids and shapes.
