@@ -14,8 +14,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/player"
+	"github.com/valyala/fasthttp"
 )
+
+// TestPlayCommand plays one session of a small VOD through the command (text and JSON), and
+// checks bad settings are usage errors naming the setting.
+func TestPlayCommand(t *testing.T) {
+	base := loadtestTarget(t, func(ctx *fasthttp.RequestCtx) {
+		switch string(ctx.Path()) {
+		case "/master.m3u8":
+			ctx.SetBodyString("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000\nv.m3u8\n")
+		case "/v.m3u8":
+			ctx.SetBodyString("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.5,\ns0.ts\n#EXTINF:0.5,\ns1.ts\n#EXT-X-ENDLIST\n")
+		case "/s0.ts", "/s1.ts":
+			ctx.SetBody(make([]byte, 4096))
+		default:
+			ctx.SetStatusCode(404)
+		}
+	})
+	var out, errOut bytes.Buffer
+	if err := playMain(context.Background(), []string{base + "master.m3u8"}, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"startup    session", "played     1s watched", "2 segments", "0 rebuffers"} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("text output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := playMain(context.Background(), []string{"--output", "json", base + "master.m3u8"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	var res player.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil || !res.Ended || res.Segments != 2 || res.Bytes != 8192 {
+		t.Fatalf("json: %v %+v", err, res)
+	}
+	if err := playMain(context.Background(), []string{base + "missing.m3u8"}, &out, &errOut); err == nil {
+		t.Error("a 404 playlist: no error")
+	}
+	for _, args := range [][]string{{"--output", "xml", base}, {}, {"--source", "demo", base}, {"--beacons", "both", "--source", "demo"},
+		{"--sessions", "5", "--rate", "0"}, {"--sessions", "5", base}, {"--entry", "sideways", "--source", "demo"}} {
+		err := playMain(context.Background(), args, &out, &errOut)
+		if !config.IsUsage(err) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+}
 
 // TestPlayThroughDev is the end-to-end test of session start (issue 9, part 4) at small scale:
 // `cuepoint dev` on a cold root, then
