@@ -52,7 +52,8 @@
 // times and non-http(s) beacon URLs). Each tracking event is placed on the media timeline (VOD:
 // the avail's startTime; live: its programDateTime against the segments' PROGRAM-DATE-TIME) and,
 // when the playhead reaches it, its URLs are fetched once (client-side beaconing; server-side
-// sessions list events without URLs and are only recorded). Result.Beacons lists them with the
+// sessions list events without URLs and are only recorded). Events due before the point the
+// session began (a live join in the middle of a break) are skipped, not fired late. Result.Beacons lists them with the
 // media time they were due at and the session time they fired; AdSegments and FirstSegmentAvail
 // tell which downloaded segments were inside avails.
 //
@@ -78,8 +79,8 @@
 // # Budget
 //
 // The player is a client: its cost matters only in that the load generator must not be what is
-// measured. A session start (master, two media playlists, first segment) costs ~160 µs of CPU
-// with the origin in the same process, against ~110 µs for loadtest's bare SessionPlayer
+// measured. A session start (master, two media playlists, first segment) costs ~175 µs of CPU
+// with the origin in the same process, against ~105 µs for loadtest's bare SessionPlayer
 // (BenchmarkStartup). The end-to-end budget it measures — session start to first segment, p99
 // ≤ 100 ms on this machine, goal ≤ 30 ms — is recorded in BENCHMARKS.md with its command.
 package player
