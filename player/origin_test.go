@@ -137,3 +137,47 @@ func fetchMedia(t *testing.T, u string) *hls.MediaPlaylist {
 	}
 	return pl
 }
+
+// TestLiveSwitchFromOrigin follows the origin's live channel while the simulated network drops
+// below the top rung and recovers: the player goes down and back up the ladder mid-stream, each
+// switch continuing at the next media sequence number (no segment skipped or repeated), the
+// audio track untouched.
+func TestLiveSwitchFromOrigin(t *testing.T) {
+	start := live.DefaultEpoch.Add(30 * time.Second)
+	originClock := live.NewManualClock(start)
+	base := startOrigin(t, originClock)
+	var log segmentLog
+	p := New(WithClock(func() Clock {
+		c := NewVirtualClock(start)
+		c.OnAdvance = originClock.Set
+		return c
+	}), WithSegmentHook(log.hook), WithWatchTime(90*time.Second), WithBandwidthProfile(
+		Step{Bandwidth: 3_000_000}, Step{At: 30 * time.Second, Bandwidth: 250_000}, Step{At: 60 * time.Second, Bandwidth: 3_000_000}))
+	defer p.Close()
+	res, err := p.Play(context.Background(), base+"/live/ch/master.m3u8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, audio := log.track("video"), log.track("audio")
+	var path []int
+	for i, s := range video {
+		if i > 0 && s.Sequence != video[i-1].Sequence+1 {
+			t.Fatalf("video segment %d: sequence %d after %d", i, s.Sequence, video[i-1].Sequence)
+		}
+		if len(path) == 0 || path[len(path)-1] != s.Variant {
+			path = append(path, s.Variant)
+		}
+	}
+	for i := 1; i < len(audio); i++ {
+		if audio[i].Sequence != audio[i-1].Sequence+1 {
+			t.Fatalf("audio segment %d: sequence %d after %d", i, audio[i].Sequence, audio[i-1].Sequence)
+		}
+	}
+	if len(path) < 3 || res.Switches != len(path)-1 {
+		t.Errorf("variants %v, %d switches: want down and back up", path, res.Switches)
+	}
+	if res.Errors != 0 || res.WatchTime != 90*time.Second {
+		t.Errorf("errors %d (%s), watched %s", res.Errors, res.LastError, res.WatchTime)
+	}
+	t.Logf("variants %v, rebuffers %d (%s)", path, res.Rebuffers, res.RebufferTime)
+}
