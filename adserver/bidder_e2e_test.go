@@ -97,3 +97,40 @@ func waitMetric(t *testing.T, name string, want float64) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestStructuredPodWithTheCuepointBidder: a structured pod (slots 30, 15, 15) decided against
+// the real bidder, which answers one bid per slot with slotinpod (each of its campaigns at most
+// once per pod; two demo campaigns can buy a CTV break from here, one through a deal): the pod
+// has ads of distinct advertisers, in slot order, each no longer than a slot it can fill in that
+// order.
+func TestStructuredPodWithTheCuepointBidder(t *testing.T) {
+	base := startBidder(t)
+	cfg := testConfig(auction.Endpoint{Name: "cuepoint", URL: base + "/openrtb2/bid"})
+	cfg.Deals = []auction.Deal{{ID: "deal-ctv-premium", FloorCPM: 5}} // the autos campaign buys through it
+	e := start(t, cfg)
+	doc := e.vast(q("slots", "30,15,15", "uid", "viewer-43", "content", "movie-1", "session", "sess-slots",
+		"ip", "203.0.113.9", "ua", "Mozilla/5.0 (SMART-TV; LINUX; Tizen 7.0) AppleWebKit/537.36 TV Safari/537.36", "pos", "pre"))
+	if len(doc.Ads) < 2 {
+		d := e.rec.decisions()
+		t.Fatalf("%d ads from the Cuepoint bidder for three slots: %s; decision %+v", len(doc.Ads), crids(doc), d[len(d)-1])
+	}
+	slots := []time.Duration{30 * time.Second, 15 * time.Second, 15 * time.Second}
+	advertisers := map[string]bool{}
+	j := 0
+	for i, ad := range doc.Ads {
+		in := ad.InLine
+		if advertisers[in.Advertiser] {
+			t.Errorf("advertiser %s twice in the pod", in.Advertiser)
+		}
+		advertisers[in.Advertiser] = true
+		d := in.Creatives[0].Linear.Duration
+		for j < len(slots) && slots[j] < d {
+			j++
+		}
+		if j == len(slots) {
+			t.Fatalf("ad %d (%s, %s) fits no slot after the previous ads': not in slot order", i+1, in.Creatives[0].ID, d)
+		}
+		j++
+	}
+	t.Logf("structured pod: %v", crids(doc))
+}
