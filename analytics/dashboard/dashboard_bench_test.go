@@ -27,8 +27,8 @@ func seedBulk(tb testing.TB, conn driver.Conn, database string, end time.Time) {
 		return fmt.Sprintf("toDateTime(%d + intDiv(number * %d, %d))", start, span, n)
 	}
 	stmts := []string{
-		fmt.Sprintf(`INSERT INTO %[1]s.bids (time, id, type, service, exchange, publisher, imps, bid.imp, bid.price_micros, bid.campaign, bid.creative, bid.deal, nbr, reason, latency_us)
-			SELECT %[2]s, toString(number), 'bid_request', 'bidder', ['ssp-alpha', 'ssp-beta', 'ssp-gamma'][number %% 3 + 1], ['pub-news', 'pub-sports'][number %% 2 + 1], 1,
+		fmt.Sprintf(`INSERT INTO %[1]s.bids (time, id, type, service, request_id, exchange, publisher, imps, bid.imp, bid.price_micros, bid.campaign, bid.creative, bid.deal, nbr, reason, latency_us)
+			SELECT %[2]s, toString(number), 'bid_request', 'bidder', if(number %% 3 = 1, 'tr-' || toString(intDiv(number, 12.6)), ''), ['ssp-alpha', 'ssp-beta', 'ssp-gamma'][number %% 3 + 1], ['pub-news', 'pub-sports'][number %% 2 + 1], 1,
 				if(number %% 3 = 0, emptyArrayString(), ['1']), if(number %% 3 = 0, emptyArrayInt64(), [toInt64(500000 + (number * 7919) %% 9000000)]),
 				if(number %% 3 = 0, emptyArrayString(), ['cmp-' || toString(number %% 7)]), if(number %% 3 = 0, emptyArrayString(), ['cr-1']), if(number %% 3 = 0, emptyArrayString(), ['']),
 				if(number %% 3 = 0, 2, 0), if(number %% 3 = 0, 'below_floor', ''), toInt64(200 + (number * 31) %% 3000)
@@ -37,13 +37,20 @@ func seedBulk(tb testing.TB, conn driver.Conn, database string, end time.Time) {
 			SELECT %[2]s, toString(number), ['win', 'billing', 'loss'][number %% 3 + 1], 'bidder', toString(number), ['ssp-alpha', 'ssp-beta'][number %% 2 + 1],
 				'cmp-' || toString(number %% 7), 'cr-1', toInt64(400000 + (number * 104729) %% 6000000), toInt64(500000 + (number * 7919) %% 9000000)
 			FROM numbers(%[3]d)`, database, at(170_000), 170_000),
-		fmt.Sprintf(`INSERT INTO %[1]s.ads (time, id, type, service, session_id, break_id, requested_ms, filled_ms, pod_size, creatives, bidders, bids, auction_latency_us, latency_us)
-			SELECT %[2]s, toString(number), 'decision', 'adserver', toString(number), 'brk-1', 60000, toInt64((number %% 5) * 15000), toUInt16(2 + number %% 3),
+		// One SSAI session start per decision, sharing its trace id (and, above, a third of the
+		// bid requests are those traces' bidders).
+		fmt.Sprintf(`INSERT INTO %[1]s.playback (time, id, type, service, request_id, session_id, source, mode, preroll_ads, decision_us, latency_us)
+			SELECT %[2]s, 's' || toString(number), 'session_start', 'ssai', 'tr-' || toString(number), toString(number), 'demo', 'stitched',
+				toUInt16(number %% 4), toInt64(4000 + number %% 9000), toInt64(9000 + (number * 7) %% 20000)
+			FROM numbers(%[3]d)`, database, at(40_000), 40_000),
+		fmt.Sprintf(`INSERT INTO %[1]s.ads (time, id, type, service, request_id, session_id, break_id, requested_ms, filled_ms, pod_size, creatives, bidders, bids, auction_latency_us, latency_us)
+			SELECT %[2]s, toString(number), 'decision', 'adserver', 'tr-' || toString(number), toString(number), 'brk-1', 60000, toInt64((number %% 5) * 15000), toUInt16(2 + number %% 3),
 				arrayResize(['cr-1'], number %% 4), 2, toUInt32(number %% 4), toInt64(1000 + number %% 4000), toInt64(3000 + number %% 6000)
 			FROM numbers(%[3]d)`, database, at(40_000), 40_000),
-		fmt.Sprintf(`INSERT INTO %[1]s.ads (time, id, type, service, session_id, creative, campaign, position, vast_error, source)
+		fmt.Sprintf(`INSERT INTO %[1]s.ads (time, id, type, service, session_id, creative, campaign, position, vast_error, source, price_micros)
 			SELECT %[2]s, toString(number), ['impression', 'start', 'first_quartile', 'midpoint', 'third_quartile', 'complete', 'impression', 'start', 'complete', 'error'][number %% 10 + 1],
-				'ssai', toString(intDiv(number, 10)), 'cr-' || toString(number %% 5), 'cmp-' || toString(number %% 7), toUInt16(1 + number %% 3), if(number %% 10 = 9, 405, 0), 'server'
+				'ssai', toString(intDiv(number, 10)), 'cr-' || toString(number %% 5), 'cmp-' || toString(number %% 7), toUInt16(1 + number %% 3), if(number %% 10 = 9, 405, 0), 'server',
+				toInt64(2000000 + (number * 7919) %% 20000000)
 			FROM numbers(%[3]d)`, database, at(200_000), 200_000),
 		fmt.Sprintf(`INSERT INTO %[1]s.playback (time, id, type, service, session_id, content_id, device, startup_ms, watch_ms, rebuffers, rebuffer_ms, bitrate_kbps)
 			SELECT %[2]s, toString(number), 'qoe', 'player', toString(intDiv(number, 5)), 'vod-' || toString(number %% 50), ['web', 'ios', 'android', 'ctv'][number %% 4 + 1],
