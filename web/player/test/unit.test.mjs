@@ -1,11 +1,13 @@
 // Unit tests of the player's pure modules, run with `node --test web/player/test/unit.test.mjs` (and by
 // cmd/cuepoint's TestPlayerUnitJS in `make test`): where a break and an ad are on the VOD and
-// live timelines, the client-side beacons fired once at their offsets, and the events'
-// ids and shapes.
+// live timelines, the client-side beacons fired once at their offsets, QoE counters, and the
+// events' ids and shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ads } from '../src/ads.js';
+import Hls from 'hls.js';
 import { isToken, newId, qoe, recsAction } from '../src/events.js';
+import { QoE } from '../src/qoe.js';
 
 const te = (event, offset, urls = []) => ({ event, offset, urls });
 const ad = (id, sequence, startTime, duration, urls = false) => ({
@@ -163,4 +165,72 @@ test('QoE and RecsAction events carry what the collector validates', () => {
     { type: r.event.type, list: r.event.list, user: r.event.user, item: r.event.item, position: r.event.position, model: r.event.model, arm: r.event.arm, experiment: r.event.experiment },
     { type: 'click', list: 'list-1', user: 'viewer-1', item: 'item-96', position: 2, model: 'm1', arm: 'model', experiment: 'recs-ranker' },
   );
+});
+
+// A fake <video> and hls.js for QoE: events are dispatched by hand, the clock is the test's.
+function fakePlayer() {
+  const listeners = {};
+  const video = {
+    seeking: false,
+    addEventListener: (ev, fn) => (listeners[ev] ||= []).push(fn),
+    removeEventListener: (ev, fn) => (listeners[ev] = (listeners[ev] || []).filter((f) => f !== fn)),
+    emit: (ev) => (listeners[ev] || []).forEach((f) => f()),
+  };
+  const handlers = {};
+  const hls = {
+    levels: [{ bitrate: 800_000 }, { bitrate: 1_800_000 }, { bitrate: 3_000_000 }],
+    on: (ev, fn) => (handlers[ev] ||= []).push(fn),
+    off: (ev, fn) => (handlers[ev] = (handlers[ev] || []).filter((f) => f !== fn)),
+    emit: (ev, data) => (handlers[ev] || []).forEach((f) => f(ev, data)),
+  };
+  return { video, hls, listeners, handlers };
+}
+
+test('QoE: startup, watch time, rebuffers, switches, time-weighted bitrate and errors, as deltas', () => {
+  let now = 1000;
+  const { video, hls } = fakePlayer();
+  const q = new QoE(video, hls, 1000, () => now);
+  hls.emit(Hls.Events.LEVEL_SWITCHED, { level: 0 });
+  now = 1650;
+  video.emit('playing'); // first frame 650 ms after the request
+  now = 5650; // 4 s at 800 kb/s
+  hls.emit(Hls.Events.LEVEL_SWITCHED, { level: 2 });
+  now = 7650; // 2 s at 3000 kb/s
+  video.emit('waiting'); // a stall
+  now = 8150;
+  video.emit('playing'); // 500 ms later
+  now = 9150; // 1 s more at 3000 kb/s
+  hls.emit(Hls.Events.ERROR, { fatal: false, type: Hls.ErrorTypes.MEDIA_ERROR, details: 'bufferStalledError' });
+  hls.emit(Hls.Events.ERROR, { fatal: true, type: Hls.ErrorTypes.NETWORK_ERROR, details: 'manifestLoadError' });
+  const d = q.take();
+  assert.equal(d.startupMs, 650);
+  assert.equal(d.watchMs, 7000);
+  assert.equal(d.rebuffers, 1);
+  assert.equal(d.rebufferMs, 500);
+  assert.equal(d.switches, 1); // the first level is not a switch
+  assert.equal(Math.round(d.bitrateKbps), Math.round((4000 * 800 + 3000 * 3000) / 7000));
+  assert.equal(d.errors, 1); // fatal only; hls.js recovers from the others
+  assert.equal(d.lastError, 'manifestLoadError');
+  assert.deepEqual(q.warnings, ['bufferStalledError']);
+
+  // The next report carries what happened since, and no startup.
+  now = 10_150;
+  video.emit('pause');
+  now = 20_000; // paused: not watch time
+  const d2 = q.take();
+  assert.deepEqual(
+    { startupMs: d2.startupMs, watchMs: d2.watchMs, rebuffers: d2.rebuffers, switches: d2.switches, errors: d2.errors, lastError: d2.lastError },
+    { startupMs: 0, watchMs: 1000, rebuffers: 0, switches: 0, errors: 0, lastError: '' },
+  );
+  assert.equal(Math.round(d2.bitrateKbps), 3000);
+
+  // A stall while seeking is the viewer's doing, not a rebuffer.
+  video.emit('playing');
+  video.seeking = true;
+  video.emit('waiting');
+  video.seeking = false;
+  now = 21_000;
+  video.emit('playing');
+  assert.equal(q.take().rebuffers, 0);
+  q.close();
 });
