@@ -5,8 +5,9 @@
 //	Family    Topic              Types (wire "type")
 //	bids      cuepoint.bids      BidRequest ("bid_request")
 //	wins      cuepoint.wins      Notice ("win", "billing", "loss")
-//	ads       cuepoint.ads       AdDecision ("decision"), AdTracking ("impression" … "error")
-//	playback  cuepoint.playback  QoE ("qoe")
+//	ads       cuepoint.ads       AdDecision ("decision"), AdTracking ("impression" … "error",
+//	                             "pause", "resume", "skip", "mute", "unmute")
+//	playback  cuepoint.playback  QoE ("qoe"), SessionStart ("session_start")
 //	recs      cuepoint.recs      RecsServed ("served"), RecsAction ("click", "play")
 //
 // # Emitting
@@ -23,6 +24,14 @@
 //
 // Money is in integer micros of the currency (Currency, empty meaning USD), durations in
 // integer milliseconds or microseconds as the field name says, ids are strings.
+//
+// Header.Received is when the first Cuepoint server accepted the event. Services leave it
+// zero (their events are received when they happen); the collector stamps it with
+// SetReceived on every event a client posts; the sink stores ReceivedOrTime.
+//
+// One viewer action is one trace: ssai puts the trace id it sends the adserver in its
+// SessionStart's RequestID, the adserver in its AdDecision, the bidder in its BidRequest, so
+// analysts join the three by request_id.
 //
 // # Reading
 //
@@ -43,6 +52,10 @@
 // Validate checks the same rules on an event built in code (required fields, ranges, enum
 // values); Decode runs it on everything it accepts.
 //
+// A consumer that copies each event away at once (the sink) uses a Decoder instead: the same
+// checks and errors without allocating, because it reuses its events and its strings share
+// the input's memory (see Decoder for how long they stay valid).
+//
 // # Encoding
 //
 // Events are JSON objects, written by hand-rolled Append methods (no reflection, no
@@ -58,5 +71,6 @@
 // new event rather than misreading it.
 //
 // Budget: Append ≤ 1 µs and allocation-free (the request-path emit budget is 1 µs in total);
-// Decode of a typical event a few µs. See events_bench_test.go.
+// Decode of a typical event a few µs, a Decoder's under 1 µs with no allocation. See
+// events_bench_test.go.
 package events
