@@ -272,13 +272,41 @@ func TestEventAdditions(t *testing.T) {
 		t.Fatalf("applied %v, %v", applied, err)
 	}
 	applyStatements(t, ctx, conn, database) // and idempotent
-	exec(`INSERT INTO {db}.playback (time, id, type, received, received_ms, startup_ms, latency_us, decision_us, mode, source)
-		SELECT toDateTime('2026-11-22 12:00:01'), 'new', 'qoe', toDateTime('2026-11-22 12:00:03'), 250, 900, 0, 0, '', ''
-		UNION ALL SELECT toDateTime('2026-11-22 12:00:02'), 'ss', 'session_start', toDateTime('2026-11-22 12:00:02'), 0, 0, 52000, 41000, 'stitched', 'demo'`)
+	exec(`INSERT INTO {db}.playback (time, id, type, request_id, received, received_ms, startup_ms, latency_us, decision_us, mode, source)
+		SELECT toDateTime('2026-11-22 12:00:01'), 'new', 'qoe', '', toDateTime('2026-11-22 12:00:03'), 250, 900, 0, 0, '', ''
+		UNION ALL SELECT toDateTime('2026-11-22 12:00:02'), 'ss', 'session_start', 'tr-1', toDateTime('2026-11-22 12:00:02'), 0, 0, 52000, 41000, 'stitched', 'demo'`)
 	exec(`INSERT INTO {db}.ads (time, id, type, creative, price_micros, viewer, currency)
 		SELECT toDateTime('2026-11-22 12:00:00'), 'i1', 'impression', 'cr', 12000000, 'v', 'USD'
 		UNION ALL SELECT toDateTime('2026-11-22 12:00:00'), 'i2', 'impression', 'cr', 8000000, 'v', 'USD'
 		UNION ALL SELECT toDateTime('2026-11-22 12:00:00'), 's1', 'start', 'cr', 12000000, 'v', 'USD'`)
+	// The trace join docs/events.md shows runs on this server.
+	exec(`INSERT INTO {db}.ads (time, id, type, request_id, latency_us, auction_latency_us)
+		SELECT toDateTime('2026-11-22 12:00:02'), 'd1', 'decision', 'tr-1', 30000, 20000`)
+	exec(`INSERT INTO {db}.bids (time, id, type, request_id, latency_us)
+		SELECT toDateTime('2026-11-22 12:00:02'), 'b1', 'bid_request', 'tr-1', 9000`)
+	docQuery := strings.NewReplacer("cuepoint.", database+".", "now() - 3600", "toDateTime('2026-11-22 00:00:00')").Replace(`
+SELECT request_id, latency_us, decision_us, adserver_us, auction_us, bidder_us
+FROM (
+    SELECT request_id, latency_us, decision_us, adserver_us, auction_us
+    FROM (SELECT request_id, latency_us, decision_us FROM cuepoint.playback
+          WHERE type = 'session_start' AND time >= now() - 3600)
+    ANY LEFT JOIN (SELECT request_id, max(latency_us) AS adserver_us, max(auction_latency_us) AS auction_us
+                   FROM cuepoint.ads WHERE type = 'decision' AND time >= now() - 3600 GROUP BY request_id)
+    USING request_id
+)
+ANY LEFT JOIN (SELECT request_id, max(latency_us) AS bidder_us FROM cuepoint.bids
+               WHERE time >= now() - 3600 GROUP BY request_id)
+USING request_id
+ORDER BY latency_us DESC LIMIT 20`)
+	var trace string
+	var lat, wait, adserver, auction, bidder int64
+	if err := conn.QueryRow(ctx, docQuery).Scan(&trace, &lat, &wait, &adserver, &auction, &bidder); err != nil {
+		t.Fatalf("%v\n%s", err, docQuery)
+	}
+	if trace != "tr-1" || lat != 52000 || wait != 41000 || adserver != 30000 || auction != 20000 || bidder != 9000 {
+		t.Errorf("trace join: %s %d %d %d %d %d", trace, lat, wait, adserver, auction, bidder)
+	}
+
 	var received string
 	var receivedMS uint16
 	if err := conn.QueryRow(ctx, "SELECT toString(received), received_ms FROM "+database+".playback WHERE id = 'old'").Scan(&received, &receivedMS); err != nil {
