@@ -219,7 +219,7 @@ func TestSessionsStitchAds(t *testing.T) {
 	if hdr.Get("X-Request-Id") == "" || hdr.Get("X-Request-Id") != sr.RequestID || hdr.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("session headers: %v", hdr)
 	}
-	if !strings.HasSuffix(sr.ManifestURL, "/master.m3u8") || !strings.HasSuffix(sr.TrackingURL, "/tracking.json") {
+	if !strings.HasSuffix(sr.ManifestURL, "/master.m3u8") || !strings.HasSuffix(sr.TrackingURL, "/tracking.json") || len(sr.ID) != 16 {
 		t.Fatalf("session: %+v", sr)
 	}
 	stand.mu.Lock()
@@ -229,7 +229,7 @@ func TestSessionsStitchAds(t *testing.T) {
 		t.Fatalf("adserver asked %d times at session start, want 2 (pre-roll and mid-roll)", len(qs))
 	}
 	for _, q := range qs {
-		if q.Get("uid") != "viewer-1" || q.Get("content") != "title-9" || q.Get("sst") != "1" || q.Get("session") == "" || q.Get("dur") != "30.000" {
+		if q.Get("uid") != "viewer-1" || q.Get("content") != "title-9" || q.Get("sst") != "1" || q.Get("session") != sr.ID || q.Get("dur") != "30.000" {
 			t.Errorf("adserver query: %v", q)
 		}
 	}

@@ -217,7 +217,9 @@ type SessionRequest struct {
 
 // SessionResponse answers POST /v1/sessions.
 type SessionResponse struct {
-	Session     string `json:"session"`
+	Session string `json:"session"` // the token: names the session in its URLs
+	// ID is the session id analytics events carry (AdDecision, AdTracking, SessionStart).
+	ID          string `json:"id"`
 	RequestID   string `json:"requestId"`
 	ManifestURL string `json:"manifestUrl"`
 	TrackingURL string `json:"trackingUrl"`
@@ -240,7 +242,7 @@ func (s *Service) postSession(ctx *fasthttp.RequestCtx) {
 	}
 	prefix := base + "/ssai/" + sess.c.Source + "/s/" + sess.tok + "/"
 	ctx.SetStatusCode(fasthttp.StatusCreated)
-	writeJSON(ctx, SessionResponse{Session: sess.tok, RequestID: sess.requestID, ManifestURL: prefix + "master.m3u8", TrackingURL: prefix + "tracking.json"})
+	writeJSON(ctx, SessionResponse{Session: sess.tok, ID: sess.c.SessionID(), RequestID: sess.requestID, ManifestURL: prefix + "master.m3u8", TrackingURL: prefix + "tracking.json"})
 }
 
 // master starts a session for a plain player: GET /ssai/{source}/master.m3u8?uid=….
