@@ -67,7 +67,9 @@ func newFixedOrigin() fixedOrigin {
 	var vast strings.Builder
 	vast.WriteString(`<VAST xmlns="http://www.iab.com/VAST" version="4.2">`)
 	for n := 1; n <= 2; n++ {
-		t := func(ev string) string { return "http://adserver/t/" + ev + "?a=serving&c=creative&m=campaign&s=session&b=break&p=1500000&cu=USD&k=1&sig=" + sig }
+		t := func(ev string) string {
+			return "http://adserver/t/" + ev + "?a=serving&c=creative&m=campaign&s=session&b=break&p=1500000&cu=USD&k=1&sig=" + sig
+		}
 		fmt.Fprintf(&vast, `<Ad id="ad%d" sequence="%d"><InLine><AdSystem>bench</AdSystem><Error><![CDATA[%s]]></Error><Impression><![CDATA[%s]]></Impression><AdServingId>serving-%d</AdServingId><AdTitle>Ad</AdTitle><Creatives><Creative id="cr%d"><UniversalAdId idRegistry="test">u</UniversalAdId><Linear><Duration>00:00:10</Duration><TrackingEvents>`,
 			n, n, t("error"), t("impression"), n, n)
 		for _, ev := range []string{"start", "firstQuartile", "midpoint", "thirdQuartile", "complete"} {
