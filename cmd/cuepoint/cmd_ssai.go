@@ -80,7 +80,7 @@ Register sources with PUT /v1/sources/{name} {"url": ".../master.m3u8"} (admin t
 	return server.Run(ctx, log, srv)
 }
 
-// startSSAIDev registers the dev origin's demo VOD asset (a 15 s pre-roll and a 15 s mid-roll
+// startSSAIDev registers the dev origin's demo VOD asset (a 30 s pre-roll and a 15 s mid-roll
 // at 12 s) and its live channels (breaks at their cues, the demo asset as slate after the ads)
 // as sources, with ads from the dev adserver.
 func startSSAIDev(ctx context.Context, env *devEnv) (*server.Server, error) {
@@ -94,7 +94,7 @@ func startSSAIDev(ctx context.Context, env *devEnv) (*server.Server, error) {
 		return nil, err
 	}
 	if o, ok := env.urls["origin"]; ok {
-		sources := []ssai.Source{{Name: "demo", URL: o + "/vod/demo/master.m3u8", Preroll: 15, Midrolls: []float64{12}, Midroll: 15}}
+		sources := []ssai.Source{{Name: "demo", URL: o + "/vod/demo/master.m3u8", Preroll: 30, Midrolls: []float64{12}, Midroll: 15}}
 		for _, spec := range defaultChannels {
 			name, _, _ := strings.Cut(spec, "=")
 			sources = append(sources, ssai.Source{Name: name, URL: o + "/live/" + name + "/master.m3u8", Slate: o + "/vod/demo/master.m3u8"})
