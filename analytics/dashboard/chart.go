@@ -85,6 +85,10 @@ type Chart struct {
 	Value string
 	// Grafana is the Grafana panel type; empty means one matching the shape.
 	Grafana string
+	// LogY draws the value axis on a log scale (in the page and in Grafana), for series of
+	// different orders of magnitude (server stages in milliseconds beside a player's startup
+	// in seconds). Values must then be positive; zeros and nulls are gaps.
+	LogY bool
 }
 
 // Column returns the chart's column called name.

@@ -366,9 +366,10 @@ ORDER BY t`,
 		Title: "Session start breakdown",
 		Description: "Where the time of an SSAI session start goes, p50 (solid) and p99 (dashed) per bucket: the whole start in ssai, the part it waited for the adserver's preroll decision, " +
 			"the adserver's decision and the auction inside it, the bidders' server time, and the player's startup time (play requested to first frame). " +
-			"The adserver, auction and bidder figures are those of the session starts' own traces (joined by request_id); startup is every player session's. Read from the raw events.",
+			"The adserver, auction and bidder figures are those of the session starts' own traces (joined by request_id); startup is every player session's. Log scale. Read from the raw events.",
 		Shape:  TimeSeries,
 		Rollup: false,
+		LogY:   true,
 		Tables: []string{"playback", "ads", "bids"},
 		SQL:    sessionStartSQL,
 		Columns: []Column{

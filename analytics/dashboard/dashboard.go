@@ -116,6 +116,7 @@ type chartInfo struct {
 	Columns     []Column `json:"columns"`
 	Categories  []string `json:"categories,omitempty"`
 	Value       string   `json:"value,omitempty"`
+	LogY        bool     `json:"log_y,omitempty"`
 	SQL         string   `json:"sql"` // the template, database filled in
 	API         string   `json:"api"`
 }
@@ -125,7 +126,7 @@ func chartList(database string) any {
 	for i := range Charts {
 		c := &Charts[i]
 		out[i] = chartInfo{Name: c.Name, Title: c.Title, Description: c.Description, Shape: c.Shape, Rollup: c.Rollup,
-			Columns: c.Columns, Categories: c.Categories, Value: c.Value,
+			Columns: c.Columns, Categories: c.Categories, Value: c.Value, LogY: c.LogY,
 			SQL: strings.ReplaceAll(c.SQL, "{db}", database), API: "/api/charts/" + c.Name}
 	}
 	return struct {

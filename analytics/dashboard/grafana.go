@@ -92,6 +92,9 @@ func GrafanaDashboard(database string) ([]byte, error) {
 		if valueUnit == PerSecond {
 			defaults["custom"] = map[string]any{"axisLabel": "per second"}
 		}
+		if c.LogY {
+			defaults["custom"] = map[string]any{"scaleDistribution": map[string]any{"type": "log", "log": 10}}
+		}
 		overrides := []any{}
 		for _, col := range c.Columns[1:] {
 			overrides = append(overrides, map[string]any{

@@ -78,13 +78,16 @@ export function options(def, d, width) {
     legend: { live: true },
     scales: {
       x: bars ? { time: false, range: [-0.6, Math.max(n, 1) - 0.4] } : { time },
-      y: {
-        range: (u, min, max) => {
-          const lo = Math.min(0, min ?? 0);
-          const hi = max === null || max === undefined || max <= lo ? lo + (d.unit === 'ratio' ? 0.01 : 1) : max * 1.08;
-          return [lo, hi];
-        },
-      },
+      // A log axis (def.log_y) for series of different orders of magnitude.
+      y: def.log_y
+        ? { distr: 3, log: 10 }
+        : {
+            range: (u, min, max) => {
+              const lo = Math.min(0, min ?? 0);
+              const hi = max === null || max === undefined || max <= lo ? lo + (d.unit === 'ratio' ? 0.01 : 1) : max * 1.08;
+              return [lo, hi];
+            },
+          },
     },
     series: [
       { label: d.x.label, value: (u, v) => xLabel(v) },
