@@ -242,6 +242,31 @@ func TestPlayerInBrowser(t *testing.T) {
 			t.Errorf("%s: %d rows in ClickHouse, want at least %d", c.what, n, c.want)
 		}
 	}
+	// The viewer's recommendation row changes as they watch: the title they played (the first
+	// card) leaves the row once the play reaches recs through collector → Kafka → featurestore.
+	if report.Picked != "" {
+		recsURL := base(8085) + "/v1/recs?" + url.Values{"user": {uid}, "n": {"12"}, "surface": {"home"}}.Encode()
+		var items []string
+		gone := false
+		for end := time.Now().Add(30 * time.Second); time.Now().Before(end) && !gone; time.Sleep(500 * time.Millisecond) {
+			var list struct {
+				Items []struct {
+					ID string `json:"id"`
+				} `json:"items"`
+			}
+			if err := json.Unmarshal([]byte(httpBody(t, recsURL)), &list); err != nil {
+				t.Fatalf("recs: %v", err)
+			}
+			items, gone = items[:0], true
+			for _, it := range list.Items {
+				items = append(items, it.ID)
+				gone = gone && it.ID != report.Picked
+			}
+		}
+		if !gone {
+			t.Errorf("the played title %s is still in the viewer's recommendations %v", report.Picked, items)
+		}
+	}
 	var startup, watch uint64
 	if err := conn.QueryRow(cctx, "SELECT toUInt64(max(startup_ms)), toUInt64(sum(watch_ms)) FROM cuepoint.playback WHERE session_id = ?", report.Session.QoESession).Scan(&startup, &watch); err != nil {
 		t.Fatal(err)
