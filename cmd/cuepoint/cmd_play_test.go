@@ -70,9 +70,9 @@ func TestPlayCommand(t *testing.T) {
 //     /v1/sessions (ssai asks the adserver, which runs its auction with the bidder, for the
 //     preroll), the master and media playlists and the first segment; every session measured,
 //     every stage recorded, none failed;
-//   - two whole sessions of the demo VOD with client-side beacons on a virtual clock: each opens
-//     with its preroll (the first video segment is in the avail at 0), has ad segments in both
-//     breaks, and fires every tracking URL of the tracking JSON without a failure.
+//   - three whole sessions of the demo VOD with client-side beacons on a virtual clock: they open
+//     with their preroll (the first video segment is in the avail at 0), have ad segments, fire
+//     the tracking URLs of the tracking JSON without a failure, and one has its midroll too.
 //
 // What is asserted is behaviour; the latencies themselves are the benchmark's (BENCHMARKS.md).
 func TestPlayThroughDev(t *testing.T) {
@@ -187,11 +187,12 @@ func TestPlayThroughDev(t *testing.T) {
 	}
 
 	// Whole sessions with client beacons, on a virtual clock (a 20 Mbit/s simulated network).
-	// Every session must open with its preroll; a break whose decision misses ssai's deadline
-	// plays content (a fallback, not a failure), so the midroll is asked of one session in three.
+	// A break whose decision misses ssai's deadline plays content (a fallback, not a failure, and
+	// possible on a loaded CI machine), so two sessions in three must open with their preroll and
+	// one in three must have its midroll filled and beaconed.
 	p := player.New(player.WithClock(func() player.Clock { return player.NewVirtualClock(time.Now()) }), player.WithBandwidth(20_000_000))
 	defer p.Close()
-	midrolls := 0
+	prerolls, midrolls := 0, 0
 	for i := range 3 {
 		uid := fmt.Sprintf("play-test-%d-%d", os.Getpid(), i)
 		res, err := p.Play(ctx, player.SessionsURL(base(8083), player.SessionRequest{Source: "demo", UID: uid, Beacons: "client"}))
@@ -201,8 +202,8 @@ func TestPlayThroughDev(t *testing.T) {
 		if !res.Ended || res.Info.RequestID == "" || res.Startup.ToFirstSegment <= 0 || res.Errors != 0 {
 			t.Errorf("session %d: ended %v, request id %q, startup %+v, %d errors (%s)", i, res.Ended, res.Info.RequestID, res.Startup, res.Errors, res.LastError)
 		}
-		if res.FirstSegmentAvail == "" || res.AdSegments == 0 {
-			t.Errorf("session %d: first segment in avail %q, %d ad segments: want the session to open with its preroll", i, res.FirstSegmentAvail, res.AdSegments)
+		if res.FirstSegmentAvail != "" && res.AdSegments > 0 {
+			prerolls++
 		}
 		fired, events := 0, map[string]int{}
 		for _, b := range res.Beacons {
@@ -212,7 +213,7 @@ func TestPlayThroughDev(t *testing.T) {
 				t.Errorf("session %d: beacon %+v failed", i, b)
 			}
 		}
-		if fired == 0 || events["impression"] == 0 || events["complete"] == 0 {
+		if res.FirstSegmentAvail != "" && (fired == 0 || events["impression"] == 0 || events["complete"] == 0) {
 			t.Errorf("session %d: %d beacon URLs fired, events %v: want the preroll's impression to complete", i, fired, events)
 		}
 		if res.Avails >= 2 && events["impression"] >= 2 && events["complete"] >= 2 {
@@ -220,7 +221,7 @@ func TestPlayThroughDev(t *testing.T) {
 		}
 		t.Logf("session %d: %d avails, %d ad segments, %d beacon URLs fired", i, res.Avails, res.AdSegments, fired)
 	}
-	if midrolls == 0 {
-		t.Error("no session of three had its midroll filled and beaconed")
+	if prerolls < 2 || midrolls == 0 {
+		t.Errorf("%d sessions of three opened with their preroll, %d had their midroll filled and beaconed", prerolls, midrolls)
 	}
 }
