@@ -161,6 +161,7 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 
 		in.mu.Lock()
 		in.attempting, in.interrupt = false, nil
+		rows, parts := f.rows, len(f.parts) // revoke may prune f once the attempt is over
 		in.cond.Broadcast()
 		in.mu.Unlock()
 
@@ -175,7 +176,7 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 			in.s.chUp(nil)
 			in.s.m.flushes.Inc()
 			in.s.m.flushDuration.UpdateDuration(start)
-			in.s.log.Debug("stored", "rows", f.rows, "partitions", len(f.parts), "took", time.Since(start), "waited", start.Sub(f.oldest))
+			in.s.log.Debug("stored", "rows", rows, "partitions", parts, "took", time.Since(start), "waited", start.Sub(f.oldest))
 			return
 		}
 		if ctx.Err() != nil {
@@ -184,7 +185,7 @@ func (in *inserter) store(ctx context.Context, f *flush) {
 		in.s.chUp(err)
 		in.s.m.insertErrors.Inc()
 		wait := bo.next()
-		in.s.log.Warn("storing a batch failed, retrying", "rows", f.rows, "retry_in", wait.Round(time.Millisecond), "err", err)
+		in.s.log.Warn("storing a batch failed, retrying", "rows", rows, "retry_in", wait.Round(time.Millisecond), "err", err)
 		if !sleep(ctx, wait) {
 			return
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/cuepoint/cuepoint/analytics/sink"
 	"github.com/cuepoint/cuepoint/featurestore"
 	"github.com/cuepoint/cuepoint/internal/db"
+	"github.com/cuepoint/cuepoint/internal/migrate"
 	"github.com/cuepoint/cuepoint/internal/stack/stacktest"
 	"github.com/cuepoint/cuepoint/recs/catalog"
 	"github.com/cuepoint/cuepoint/recs/model"
@@ -41,8 +42,8 @@ func TestPipelineGeneratorToFeaturestore(t *testing.T) {
 	hosts := stacktest.Cassandra(t)
 	suffix := events.NewID()[20:]
 
-	// ClickHouse: the analytics schema in a database of the test's own. (Statements applied
-	// directly, as the sink's own tests do; see analytics/sink/helpers_test.go.)
+	// ClickHouse: the analytics schema in a database of the test's own, migrated as
+	// `cuepoint migrate` does.
 	database := "recs_train_" + suffix
 	conn, err := db.OpenClickHouse(ctx, chAddr, db.ClickHouseOptions{})
 	if err != nil {
@@ -52,12 +53,8 @@ func TestPipelineGeneratorToFeaturestore(t *testing.T) {
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range schema.ClickHouse(database) {
-		for _, stmt := range m.Up {
-			if err := conn.Exec(ctx, stmt); err != nil {
-				t.Fatalf("schema %d: %v", m.Version, err)
-			}
-		}
+	if _, err := migrate.ClickHouse(ctx, conn, database, schema.ClickHouse(database)); err != nil {
+		t.Fatal(err)
 	}
 
 	// The audience's events, through the producer.
