@@ -73,7 +73,7 @@ Budget run:   cuepoint play --sessions 1500 --rate 25   (new viewers, open loop,
 	fs.IntVar(&f.connections, "connections", 256, "budget run: concurrent sessions (workers)")
 	fs.StringVar(&f.arrival, "arrival", "constant", "budget run: constant or poisson")
 	fs.StringVar(&f.sloSpec, "slo", "", `budget run: objectives on session start to first segment, e.g. "p99=100ms,errors=0.1%"; exit 1 when missed`)
-	srcs := fs.StringList("sources", []string{"demo"}, "budget run: SSAI sources, in turn")
+	srcs := fs.StringList("sources", []string{"demo"}, "budget run: SSAI sources, interleaved at equal shares with a stage table each (e.g. demo,demo-cue-out: a live baseline without preroll)")
 	fs.Uint64Var(&f.seed, "seed", 1, "budget run: seed of viewer ids and Poisson gaps")
 	fs.BoolVar(&f.progress, "progress", true, "budget run: progress line every second on stderr")
 
