@@ -50,7 +50,7 @@ func (c *ssaiContract) handle(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", "trace-"+req.UID)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(201)
-		fmt.Fprintf(w, `{"session":"tok-%s","manifestUrl":%q,"trackingUrl":%q}`, req.UID, c.origin+"/vod/demo/master.m3u8", c.base+"/tracking/"+req.Beacons)
+		fmt.Fprintf(w, `{"session":"tok-%s","id":"sid-%s","manifestUrl":%q,"trackingUrl":%q}`, req.UID, req.UID, c.origin+"/vod/demo/master.m3u8", c.base+"/tracking/"+req.Beacons)
 	case r.URL.Path == "/tracking/client" || r.URL.Path == "/tracking/server" || r.URL.Path == "/tracking/":
 		client := r.URL.Path == "/tracking/client"
 		urls := func(ev string) string {
@@ -114,7 +114,7 @@ func TestClientBeacons(t *testing.T) {
 	if len(c.bodies) != 1 || c.bodies[0] != (SessionRequest{Source: "demo", UID: "v1", Beacons: "client"}) {
 		t.Fatalf("session requests %+v", c.bodies)
 	}
-	if res.Info.RequestID != "trace-v1" || res.Info.Session != "tok-v1" || res.Info.TrackingURL == "" {
+	if res.Info.RequestID != "trace-v1" || res.Info.Session != "tok-v1" || res.Info.ID != "sid-v1" || res.Info.TrackingURL == "" {
 		t.Errorf("session info %+v", res.Info)
 	}
 	for _, ev := range []string{"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"} {
@@ -151,7 +151,7 @@ func TestClientBeacons(t *testing.T) {
 		if err := q.Validate(); err != nil {
 			t.Errorf("event %d: %v", i, err)
 		}
-		if q.SessionID != "tok-v1" || q.RequestID != "trace-v1" || q.ContentID != "demo" || q.Service != "player" {
+		if q.SessionID != "sid-v1" || q.RequestID != "trace-v1" || q.ContentID != "demo" || q.Service != "player" {
 			t.Errorf("event %d: %+v", i, q)
 		}
 		if (i == 0) != (q.StartupMS > 0) {

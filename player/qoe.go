@@ -59,13 +59,16 @@ func (s *session) report(final bool) {
 	s.cfg.emitter.Emit(ev)
 }
 
-// sessionID is the QoE events' session: the SSAI session token when it fits an event token,
-// otherwise an id of the player's own.
+// sessionID is the QoE events' session: the id SSAI's own events carry for the session (its
+// answer's "id"), else its token when that fits an event token, else an id of the player's own.
 func (s *session) sessionID() string {
 	if s.id == "" {
-		if isToken(s.res.Info.Session) {
+		switch {
+		case isToken(s.res.Info.ID):
+			s.id = s.res.Info.ID
+		case isToken(s.res.Info.Session):
 			s.id = s.res.Info.Session
-		} else {
+		default:
 			s.id = events.NewID()
 		}
 	}

@@ -21,6 +21,7 @@ type SessionRequest struct {
 // SessionInfo is what starting a session returned.
 type SessionInfo struct {
 	Session     string `json:"session"`     // opaque signed token ("" when started at a master URL)
+	ID          string `json:"id"`          // the session id SSAI's analytics events carry (QoE uses it)
 	ManifestURL string `json:"manifestUrl"` // the session's multivariant playlist
 	TrackingURL string `json:"trackingUrl"` // its tracking JSON ("" when unknown)
 	RequestID   string `json:"requestId"`   // X-Request-Id of the session start: the preroll decision's trace id
