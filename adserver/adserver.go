@@ -51,6 +51,9 @@ type Deps struct {
 	// FrequencyStore shares frequency counts between instances (CassandraFrequency); nil
 	// keeps them per process.
 	FrequencyStore FrequencyStore
+	// Pods remembers the pod answered for each (session, break) (CassandraPods shares them
+	// between instances); nil keeps them per process (MemoryPods).
+	Pods PodStore
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
 }
@@ -69,6 +72,9 @@ type AdServer struct {
 	catalog  Catalog
 	freq     Frequency
 	store    FrequencyStore
+	pods     PodStore
+
+	podsHit, podsFail *vm.Counter
 	freqWriterState
 	emit Emitter
 	now  func() time.Time
@@ -111,6 +117,9 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 	if deps.Frequency == nil {
 		deps.Frequency = NewMemoryFrequency(cfg.FreqWindow)
 	}
+	if deps.Pods == nil {
+		deps.Pods = NewMemoryPods(100_000)
+	}
 	if deps.Catalog == nil {
 		deps.Catalog = emptyCatalog{}
 	}
@@ -143,6 +152,9 @@ func New(cfg Config, deps Deps) (*AdServer, error) {
 		resolver: resolver{client: fetch, maxDepth: cfg.MaxWrapperDepth},
 		signer:   signer, replays: beacon.NewReplays(cfg.BeaconMaxAge),
 		catalog: deps.Catalog, freq: deps.Frequency, store: deps.FrequencyStore, emit: deps.Emitter, now: deps.Now,
+		pods:     deps.Pods,
+		podsHit:  metrics.Counter(`cuepoint_adserver_pods_total{result="repeated"}`),
+		podsFail: metrics.Counter(`cuepoint_adserver_pods_total{result="store_failed"}`),
 
 		decisions:     metrics.Counter(`cuepoint_adserver_decisions_total`),
 		shed:          metrics.Counter(`cuepoint_adserver_shed_total`),

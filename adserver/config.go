@@ -62,6 +62,9 @@ type Config struct {
 	// shared frequency counts (read in parallel with the auction, so waited for only when the
 	// auction ends sooner); past it the local counts alone cap.
 	FreqTimeout time.Duration
+	// PodTimeout bounds the look-up of a pod already answered for the request's session and
+	// break (Deps.Pods); past it the break is decided afresh.
+	PodTimeout time.Duration
 
 	// FetchAllow are networks outside fetches may reach although they are not public
 	// (`cuepoint dev` allow-lists loopback).
@@ -92,6 +95,7 @@ func DefaultConfig() Config {
 		FreqCap:         6,
 		FreqWindow:      time.Hour,
 		FreqTimeout:     10 * time.Millisecond,
+		PodTimeout:      10 * time.Millisecond,
 		BeaconMaxAge:    beacon.DefaultMaxAge,
 	}
 }
@@ -126,6 +130,7 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.IntVar(&c.FreqCap, "freq-cap", c.FreqCap, "ads of one advertiser a viewer sees per --freq-window (0: no cap)")
 	fs.DurationVar(&c.FreqWindow, "freq-window", c.FreqWindow, "frequency cap window")
 	fs.DurationVar(&c.FreqTimeout, "freq-timeout", c.FreqTimeout, "longest wait, from a request's arrival, for the viewer's shared frequency counts (then local counts only)")
+	fs.DurationVar(&c.PodTimeout, "pod-timeout", c.PodTimeout, "longest wait for the pod already answered for a request's session and break (then it is decided afresh)")
 	allow := fs.StringList("fetch-allow", nil, "non-public networks outside fetches may reach (CIDR), e.g. 127.0.0.0/8 in development")
 	keys := fs.String("beacon-key", "", "HMAC keys signing tracking beacons: hex, ≥ 32 bytes each, comma-separated, the first signs (secret)")
 	fs.DurationVar(&c.BeaconMaxAge, "beacon-max-age", c.BeaconMaxAge, "how long a beacon stays valid after its ad was decided")
@@ -180,6 +185,8 @@ func (c *Config) Validate() error {
 		return bad("max-queue-time", "want a positive --max-queue-time and a --max-in-flight ≥ 0")
 	case c.FreqCap < 0 || (c.FreqCap > 0 && c.FreqWindow <= 0):
 		return bad("freq-cap", "want ≥ 0 with a positive --freq-window")
+	case c.PodTimeout <= 0 || c.PodTimeout >= c.DecisionTimeout:
+		return bad("pod-timeout", "want a positive duration below --decision-timeout %s, got %s", c.DecisionTimeout, c.PodTimeout)
 	case c.FreqTimeout <= 0 || c.FreqTimeout >= c.DecisionTimeout:
 		return bad("freq-timeout", "want a positive duration below --decision-timeout %s, got %s", c.DecisionTimeout, c.FreqTimeout)
 	case !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):

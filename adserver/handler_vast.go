@@ -1,7 +1,9 @@
 package adserver
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,12 +47,37 @@ func (a *AdServer) HandleVAST(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	br.RequestID = string(ctx.Request.Header.Peek("X-Request-Id"))
+	ctx.SetContentType("application/xml; charset=utf-8")
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	keyed := br.Session != "" && br.ID != ""
+	if keyed && br.Again { // asked again (a retry, another stitcher instance): the same pod
+		pctx, cancel := context.WithDeadline(context.Background(), arrival.Add(a.cfg.PodTimeout))
+		doc, ok, err := a.pods.Pod(pctx, br.Session, br.ID)
+		cancel()
+		if err != nil {
+			a.podsFail.Inc()
+		}
+		if ok {
+			a.podsHit.Inc()
+			ctx.SetBody(doc)
+			return
+		}
+	}
 	d := a.Decide(br, arrival)
 	bp := vastBuffers.Get().(*[]byte)
 	out := vast.AppendDocument((*bp)[:0], a.Document(d))
-	ctx.SetContentType("application/xml; charset=utf-8")
-	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
 	ctx.SetBody(out) // copies
+	if keyed {
+		// The request's strings may share fasthttp's buffers, reused once the handler returns.
+		doc, session, id := append([]byte(nil), out...), strings.Clone(br.Session), strings.Clone(br.ID)
+		go func() { // off the request path: a lost write only costs a fresh decision if asked again
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := a.pods.SavePod(sctx, session, id, doc); err != nil {
+				a.podsFail.Inc()
+			}
+		}()
+	}
 	*bp = out
 	vastBuffers.Put(bp)
 	a.decisions.Inc()

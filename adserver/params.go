@@ -60,6 +60,9 @@ type BreakRequest struct {
 	USPrivacy          string
 	COPPA              bool
 	Live               bool
+	// Again: the stitcher may have asked for this session's break before (it rebuilt the
+	// session on another instance, or retries); the pod answered then is answered again.
+	Again bool
 	// RequestID is the trace id (X-Request-Id) shared with the auction's bid requests.
 	RequestID string
 }
@@ -213,7 +216,7 @@ func ParseBreak(q Args, cfg *Config) (*BreakRequest, error) {
 	for _, f := range []struct {
 		name string
 		dst  *bool
-	}{{"sst", &br.ServerSideTracking}, {"lmt", &br.LMT}, {"coppa", &br.COPPA}, {"live", &br.Live}} {
+	}{{"sst", &br.ServerSideTracking}, {"lmt", &br.LMT}, {"coppa", &br.COPPA}, {"live", &br.Live}, {"again", &br.Again}} {
 		if *f.dst, err = flag(q, f.name); err != nil {
 			return nil, err
 		}

@@ -405,6 +405,14 @@ func TestSessionTokens(t *testing.T) {
 	if !strings.HasPrefix(ps[0].Segments[0].URI, "a/") {
 		t.Errorf("the other instance did not stitch the pre-roll: %s", ps[0].Segments[0].URI)
 	}
+	// It asked for the session's pre-roll again (again=1): the adserver answers the pod it gave
+	// the first instance.
+	stand.mu.Lock()
+	qs := stand.queries
+	stand.mu.Unlock()
+	if len(qs) != 2 || qs[0].Get("again") != "" || qs[1].Get("again") != "1" || qs[1].Get("session") != qs[0].Get("session") || qs[1].Get("break") != qs[0].Get("break") {
+		t.Errorf("adserver queries %v: want the first instance's ask, then the other's again=1 for the same session and break", qs)
+	}
 
 	tok := sr.Session
 	forged := tok[:len(tok)-2] + "AA"

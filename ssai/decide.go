@@ -179,6 +179,9 @@ func (s *Service) fetchVAST(ctx context.Context, sess *session, br breakRequest)
 	if br.live {
 		q.Set("live", "1")
 	}
+	if sess.restored {
+		q.Set("again", "1")
+	}
 	ip, ua := sess.device()
 	if ip != "" {
 		q.Set("ip", ip)

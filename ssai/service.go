@@ -288,7 +288,7 @@ func (s *Service) start(ctx *fasthttp.RequestCtx, req SessionRequest) (*session,
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	ip, ua := remoteDevice(ctx)
-	sess, waited, err := s.open(rctx, c, ip, ua, requestID)
+	sess, waited, err := s.open(rctx, c, ip, ua, requestID, false)
 	if err != nil {
 		s.log.Warn("session start", "source", req.Source, "err", err)
 		httpError(ctx, fasthttp.StatusBadGateway, err.Error())
@@ -365,7 +365,7 @@ func (s *Service) session(ctx *fasthttp.RequestCtx) (*session, bool) {
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	ip, ua := remoteDevice(ctx)
-	sess, _, err := s.open(rctx, c, ip, ua, newID())
+	sess, _, err := s.open(rctx, c, ip, ua, newID(), true)
 	if err != nil {
 		httpError(ctx, fasthttp.StatusBadGateway, err.Error())
 		return nil, false

@@ -35,6 +35,10 @@ type session struct {
 	c         claims
 	src       *Source
 	requestID string // the session start's trace id, shared with the adserver and bidders
+	// restored: rebuilt from its token by an instance that had not seen it; its breaks may have
+	// been decided elsewhere, so the adserver is asked for them again (again=1), and answers
+	// the pods it gave then.
+	restored bool
 
 	used atomic.Int64 // unix nanoseconds of the last request
 	dev  atomic.Pointer[device]
@@ -162,7 +166,7 @@ var errUnknownSource = errors.New("no such source: register it with PUT /v1/sour
 // once per refresh), the slate renditions, and the plan of the reference rendition's first
 // refresh, with its breaks decided (in parallel) before the player asks for a playlist. It
 // returns the session and how long it waited for ad decisions.
-func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) (*session, time.Duration, error) {
+func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string, restored bool) (*session, time.Duration, error) {
 	src, ok := s.sources.get(c.Source)
 	if !ok {
 		return nil, 0, errUnknownSource
@@ -171,7 +175,7 @@ func (s *Service) open(ctx context.Context, c claims, ip, ua, requestID string) 
 	if err != nil {
 		return nil, 0, err
 	}
-	sess := &session{ladder: lad, c: c, src: src, tok: c.sign(s.keys[0]), requestID: requestID}
+	sess := &session{ladder: lad, c: c, src: src, tok: c.sign(s.keys[0]), requestID: requestID, restored: restored}
 	sess.seen(s.now(), ip, ua)
 	sess.ads = []*adRef{lad.slateAd}
 	sess.fired = []uint8{0}

@@ -25,6 +25,8 @@ const DefaultKeyspace = "cuepoint_adserver"
 //	line_items  one row per line item: its JSON document
 //	frequency   one partition per viewer, one row per impression (advertiser domain, ad
 //	            serving id), written with a TTL of the cap's window (adserver.CassandraFrequency)
+//	pods        one row per (session, break): the VAST answered, written with a TTL of a day
+//	            (adserver.CassandraPods)
 func Schema(keyspace string) []migrate.Migration {
 	return []migrate.Migration{{
 		Version: 1,
@@ -61,6 +63,20 @@ func Schema(keyspace string) []migrate.Migration {
 				PRIMARY KEY ((viewer), key, ad)
 			) WITH gc_grace_seconds = 3600
 			AND comment = 'cuepoint adserver: impressions per viewer and advertiser domain, for frequency caps (rows expire after the cap window)'`,
+		},
+	}, {
+		Version: 3,
+		Name:    "adserver: pods answered per session and break",
+		// One row per (session, break): asked again, by a retry or by another stitcher
+		// instance, the adserver answers the same pod (adserver.CassandraPods). Rows expire.
+		Up: []string{
+			`CREATE TABLE IF NOT EXISTS ` + keyspace + `.pods (
+				session text,
+				brk text,
+				doc blob,
+				PRIMARY KEY ((session, brk))
+			) WITH gc_grace_seconds = 3600
+			AND comment = 'cuepoint adserver: the VAST answered for a session''s break, so any instance answers it again the same (rows expire after a day)'`,
 		},
 	}}
 }

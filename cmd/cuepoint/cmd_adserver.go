@@ -48,6 +48,7 @@ type adserverWiring struct {
 	store      catalog.Store
 	// freq shares frequency counts between instances (nil: per process).
 	freq    adserver.FrequencyStore
+	pods    adserver.PodStore
 	brokers []string // Kafka, for analytics; empty: events are not sent
 	spool   string
 	// emitter, when set, is a producer shared with other services (cuepoint dev); release
@@ -113,11 +114,11 @@ in process memory. See docs/adserver.md.`)
 		log.Warn("creative catalog in process memory: registrations are forgotten on restart (conditioned files are kept and reused)")
 		w.store = catalog.NewMemoryStore()
 	} else {
-		st, freq, closer, err := openCatalogStore(ctx, p.cassandra(), p.cassandraOptions(""), p.cassandraReplication, *keyspace, cfg.FreqWindow, log)
+		st, freq, pods, closer, err := openCatalogStore(ctx, p.cassandra(), p.cassandraOptions(""), p.cassandraReplication, *keyspace, cfg.FreqWindow, log)
 		if err != nil {
 			return err
 		}
-		w.store, w.freq, closeDB = st, freq, closer
+		w.store, w.freq, w.pods, closeDB = st, freq, pods, closer
 	}
 	srv, err := buildAdserver(ctx, w)
 	if err != nil {
@@ -161,7 +162,7 @@ func buildAdserver(ctx context.Context, w adserverWiring) (*server.Server, error
 		_ = cond.Close(context.Background())
 		return nil, fmt.Errorf("load the creative catalog: %w", err)
 	}
-	deps := adserver.Deps{Log: log, Catalog: cat, FrequencyStore: w.freq}
+	deps := adserver.Deps{Log: log, Catalog: cat, FrequencyStore: w.freq, Pods: w.pods}
 	srv := server.New("adserver", cfg.Addr, server.WithLogger(log), server.WithAdminToken(w.adminToken), server.WithMaxBodySize(256<<10))
 	// Closers run in reverse: the adserver's pings, then conditioning, then the catalog's writes,
 	// then analytics.
@@ -197,18 +198,18 @@ func buildAdserver(ctx context.Context, w adserverWiring) (*server.Server, error
 
 // openCatalogStore migrates the adserver's keyspace and opens the Cassandra catalog store and
 // the shared frequency counts (caps over window) on one session.
-func openCatalogStore(ctx context.Context, hosts []string, o db.CassandraOptions, replication, keyspace string, window time.Duration, log *slog.Logger) (catalog.Store, adserver.FrequencyStore, func(), error) {
+func openCatalogStore(ctx context.Context, hosts []string, o db.CassandraOptions, replication, keyspace string, window time.Duration, log *slog.Logger) (catalog.Store, adserver.FrequencyStore, adserver.PodStore, func(), error) {
 	o.Timeout = 20 * time.Second // schema changes take seconds
 	admin, err := db.OpenCassandra(hosts, o)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	applied, err := catalog.Migrate(mctx, admin, keyspace, replication)
 	cancel()
 	admin.Close()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	log.Info("adserver schema migrated", "keyspace", keyspace, "applied", applied)
 	// The catalog is read at start and written off the request path; frequency reads are
@@ -216,19 +217,24 @@ func openCatalogStore(ctx context.Context, hosts []string, o db.CassandraOptions
 	o.Timeout = 2 * time.Second
 	sess, err := db.OpenCassandra(hosts, o)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	st, err := catalog.NewCassandraStore(sess, keyspace)
 	if err != nil {
 		sess.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	freq, err := adserver.NewCassandraFrequency(sess, keyspace, window)
 	if err != nil {
 		sess.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return st, freq, sess.Close, nil
+	pods, err := adserver.NewCassandraPods(sess, keyspace)
+	if err != nil {
+		sess.Close()
+		return nil, nil, nil, nil, err
+	}
+	return st, freq, pods, sess.Close, nil
 }
 
 // ladderFrom reads --ladder, defaulting to the origin's content ladder.
@@ -341,7 +347,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, freq, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, env.platform.adserverKeyspace, cfg.FreqWindow, env.log)
+	st, freq, pods, closeDB, err := openCatalogStore(ctx, env.cassandra, env.platform.cassandraOptions(""), env.platform.cassandraReplication, env.platform.adserverKeyspace, cfg.FreqWindow, env.log)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +357,7 @@ func startDevAdserver(ctx context.Context, env *devEnv) (*server.Server, error) 
 		return nil, err
 	}
 	srv, err := buildAdserver(ctx, adserverWiring{cfg: &cfg, log: env.log, adminToken: env.adminToken,
-		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st, freq: freq,
+		mediaRoot: filepath.Join(env.root, "adserver", "media"), ladder: lad, workers: 1, preset: "veryfast", store: st, freq: freq, pods: pods,
 		emitter: prod, release: release, seedDemo: true})
 	if err != nil {
 		_ = release(context.Background())
