@@ -45,8 +45,12 @@ type Bidder struct {
 	bidPrefix  string
 
 	reloadMu sync.Mutex
-	stop     chan struct{}
-	done     sync.WaitGroup
+	// loadedGen is the store generation the index was last loaded at (generationStore only);
+	// genLoaded says whether it is set. Both under reloadMu.
+	loadedGen uint64
+	genLoaded bool
+	stop      chan struct{}
+	done      sync.WaitGroup
 
 	latency         *vm.PrometheusHistogram
 	bidResponses    *vm.Counter
@@ -171,6 +175,14 @@ func New(cfg Config, deps Deps) (*Bidder, error) {
 func (b *Bidder) Reload(ctx context.Context) error {
 	b.reloadMu.Lock()
 	defer b.reloadMu.Unlock()
+	gs, versioned := b.store.(generationStore)
+	var gen uint64
+	if versioned {
+		gen = gs.Generation() // read before List: a change made during List shows next time
+		if b.genLoaded && gen == b.loadedGen {
+			return nil // nothing put or deleted since the last load
+		}
+	}
 	cs, err := b.store.List(ctx)
 	if err != nil {
 		return fmt.Errorf("load campaigns: %w", err)
@@ -182,6 +194,9 @@ func (b *Bidder) Reload(ctx context.Context) error {
 			continue
 		}
 		valid = append(valid, c)
+	}
+	if versioned {
+		defer func() { b.loadedGen, b.genLoaded = gen, true }()
 	}
 	if sameCampaigns(b.index.Load(), valid) {
 		return nil // nothing changed: keep the index (and its warm caches)

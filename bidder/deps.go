@@ -64,6 +64,15 @@ type CampaignStore interface {
 	Delete(ctx context.Context, id string) error
 }
 
+// generationStore is a CampaignStore that can say cheaply whether anything changed: Generation
+// returns a value that changes on every Put and Delete. Reload then reads, decodes, validates
+// and compares every campaign only when it changed: for 10k campaigns that full pass costs
+// ~95 ms of one core, 28 MB and 370k allocations every --campaign-refresh, in the middle of
+// serving (BenchmarkReload10k). A store without it (Cassandra) is read in full every time.
+type generationStore interface {
+	Generation() uint64
+}
+
 // Deps are the bidder's collaborators. Nil fields get an in-process implementation: campaigns
 // and spend in memory, frequency counters in memory, no viewer features, events discarded.
 type Deps struct {

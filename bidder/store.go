@@ -15,8 +15,17 @@ var ErrNotFound = errors.New("campaign not found")
 // MemoryStore is an in-process CampaignStore (dev without Cassandra, tests). Campaigns are
 // deep-copied in and out, so callers never share them with the index.
 type MemoryStore struct {
-	mu sync.RWMutex
-	m  map[string][]byte
+	mu  sync.RWMutex
+	m   map[string][]byte
+	gen uint64 // bumped by every Put and Delete
+}
+
+// Generation changes whenever a campaign is put or deleted, so the bidder's periodic reload can
+// skip decoding and comparing every campaign when nothing changed (see generationStore).
+func (s *MemoryStore) Generation() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.gen
 }
 
 // NewMemoryStore returns an empty store.
@@ -61,6 +70,7 @@ func (s *MemoryStore) Put(_ context.Context, c *Campaign) error {
 	}
 	s.mu.Lock()
 	s.m[c.ID] = raw
+	s.gen++
 	s.mu.Unlock()
 	return nil
 }
@@ -69,6 +79,7 @@ func (s *MemoryStore) Put(_ context.Context, c *Campaign) error {
 func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.m, id)
+	s.gen++
 	s.mu.Unlock()
 	return nil
 }
