@@ -14,58 +14,10 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/cuepoint/cuepoint/internal/browsertest"
 	"github.com/cuepoint/cuepoint/internal/logging"
 	"github.com/cuepoint/cuepoint/internal/server"
 )
-
-// repoRoot is the directory holding go.mod, above the test's working directory.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// needBrowser returns node and chromium, or skips the test naming what to install; with
-// CI=true a missing piece fails it, so CI never passes by skipping.
-func needBrowser(t *testing.T, root string) (node, chromium string) {
-	t.Helper()
-	missing := func(what string) {
-		msg := what + " is missing: run `make deps` (Debian chromium, node, npm ci)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node")
-	}
-	chromium = os.Getenv("CUEPOINT_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing(chromium)
-	}
-	for _, pkg := range []string{"playwright-core", "esbuild", "uplot"} {
-		if _, err := os.Stat(filepath.Join(root, "node_modules", pkg, "package.json")); err != nil {
-			missing("node_modules/" + pkg)
-		}
-	}
-	return node, chromium
-}
 
 // buildWeb bundles the front end into a directory of the test's own, as `make web` does.
 func buildWeb(t *testing.T, node, root string) string {
@@ -122,8 +74,8 @@ func artifactPath(t *testing.T, root, name string) string {
 // a real ClickHouse and checks, in the page, that nothing logged an error and that what two
 // charts draw equals what direct SQL on the raw events computes.
 func TestDashboardInBrowser(t *testing.T) {
-	root := repoRoot(t)
-	node, chromium := needBrowser(t, root)
+	root := browsertest.RepoRoot(t)
+	node, chromium := browsertest.Need(t, root, "playwright-core", "esbuild", "uplot")
 	webRoot := buildWeb(t, node, root)
 	conn, _, database := testDB(t)
 	insertEvents(t, conn, database, traffic(2, seedBase, seedMinutes))

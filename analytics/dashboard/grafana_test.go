@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cuepoint/cuepoint/analytics/schema"
+	"github.com/cuepoint/cuepoint/internal/browsertest"
 )
 
 var update = flag.Bool("update", false, "rewrite deploy/grafana/dashboards/cuepoint.json from Charts")
@@ -24,7 +25,7 @@ func TestGrafanaDashboardUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(repoRoot(t), "deploy", "grafana", "dashboards", "cuepoint.json")
+	path := filepath.Join(browsertest.RepoRoot(t), "deploy", "grafana", "dashboards", "cuepoint.json")
 	if *update {
 		if err := os.WriteFile(path, want, 0o644); err != nil {
 			t.Fatal(err)
@@ -60,7 +61,7 @@ func TestGrafanaDashboardUpToDate(t *testing.T) {
 		}
 	}
 	// The provisioned datasource is the one the panels name.
-	ds, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "grafana", "provisioning", "datasources", "clickhouse.yaml"))
+	ds, err := os.ReadFile(filepath.Join(browsertest.RepoRoot(t), "deploy", "grafana", "provisioning", "datasources", "clickhouse.yaml"))
 	if err != nil || !bytes.Contains(ds, []byte("uid: "+GrafanaDatasourceUID)) || !bytes.Contains(ds, []byte("type: "+grafanaPlugin)) {
 		t.Errorf("clickhouse.yaml does not provision %s (%s): %v", GrafanaDatasourceUID, grafanaPlugin, err)
 	}

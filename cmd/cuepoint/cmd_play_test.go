@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cuepoint/cuepoint/internal/browsertest"
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/player"
 	"github.com/valyala/fasthttp"
@@ -79,7 +80,7 @@ func TestPlayThroughDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole edge")
 	}
-	repo := playerRepoRoot(t)
+	repo := browsertest.RepoRoot(t)
 	root := t.TempDir()
 	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
 	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cuepoint/cuepoint/internal/browsertest"
 	"github.com/cuepoint/cuepoint/internal/db"
 )
 
@@ -38,8 +39,8 @@ func TestPlayerInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole edge and a browser")
 	}
-	repo := playerRepoRoot(t)
-	node, chromium := needPlayerBrowser(t, repo)
+	repo := browsertest.RepoRoot(t)
+	node, chromium := browsertest.Need(t, repo, "playwright-core", "esbuild", "hls.js")
 	dist := filepath.Join(t.TempDir(), "player")
 	buildPlayer(t, node, repo, dist)
 
@@ -304,8 +305,8 @@ func TestOriginPlayerFlags(t *testing.T) {
 // test runner): break and ad placement on the VOD and live timelines, client-side beacons,
 // the events' shapes.
 func TestPlayerUnitJS(t *testing.T) {
-	repo := playerRepoRoot(t)
-	node, _ := needPlayerBrowser(t, repo)
+	repo := browsertest.RepoRoot(t)
+	node, _ := browsertest.Need(t, repo, "playwright-core", "esbuild", "hls.js")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", filepath.Join(repo, "web", "player", "test", "unit.test.mjs"))
@@ -382,54 +383,6 @@ func httpBody(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-func playerRepoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// needPlayerBrowser returns node and chromium, or skips the test naming what to install; with
-// CI=true a missing piece is a failure.
-func needPlayerBrowser(t *testing.T, repo string) (node, chromium string) {
-	t.Helper()
-	missing := func(what string) {
-		msg := what + " is missing: run `make deps` (Debian chromium, node, npm ci)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node")
-	}
-	chromium = os.Getenv("CUEPOINT_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing(chromium)
-	}
-	for _, pkg := range []string{"playwright-core", "esbuild", "hls.js"} {
-		if _, err := os.Stat(filepath.Join(repo, "node_modules", pkg, "package.json")); err != nil {
-			missing("node_modules/" + pkg)
-		}
-	}
-	return node, chromium
 }
 
 // buildPlayer builds the web player into dir, as `make web` does into web/player/dist.
