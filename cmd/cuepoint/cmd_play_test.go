@@ -4,17 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/cuepoint/cuepoint/internal/browsertest"
 	"github.com/cuepoint/cuepoint/internal/config"
 	"github.com/cuepoint/cuepoint/player"
 	"github.com/valyala/fasthttp"
@@ -80,76 +74,9 @@ func TestPlayThroughDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole edge")
 	}
-	repo := browsertest.RepoRoot(t)
-	root := t.TempDir()
-	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
-	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}
-	for _, rel := range cached {
-		if err := linkTree(filepath.Join(cache, rel), filepath.Join(root, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.Logf("test cache %s not used: %v", rel, err)
-		}
-	}
-	off := freeOffset(t)
-	base := func(p int) string { return "http://127.0.0.1:" + strconv.Itoa(p+off) }
-	cmd := exec.Command(binary, "dev", "--root", root, "--port-offset", strconv.Itoa(off), "--log-level", "warn")
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "CUEPOINT_KAFKA_BROKERS=", "CUEPOINT_CLICKHOUSE_ADDR=", "CUEPOINT_CASSANDRA_HOSTS=")
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-exited:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
-		if t.Failed() {
-			t.Logf("cuepoint dev output:\n%s", out.String())
-		}
-	}()
-	waitFor := func(what string, limit time.Duration, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(limit)
-		for !ok() {
-			select {
-			case err := <-exited:
-				t.Fatalf("cuepoint dev exited while waiting for %s: %v", what, err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within %s", what, limit)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}
-	for _, p := range []int{8081, 8082, 8083, 8084} {
-		waitFor(fmt.Sprintf(":%d ready", p), 6*time.Minute, func() bool { return httpStatus(base(p)+"/readyz") == 200 })
-	}
-	quiet := 0
-	waitFor("the demo ads conditioned", 6*time.Minute, func() bool {
-		if hasChild(cmd.Process.Pid, "ffmpeg") {
-			quiet = 0
-		} else {
-			quiet++
-		}
-		return quiet >= 8
-	})
-	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool { return demoSessionHasAds(base(8083)) })
-	for _, rel := range cached {
-		if err := linkTree(filepath.Join(root, rel), filepath.Join(cache, rel)); err != nil && !errors.Is(err, fs.ErrExist) {
-			t.Logf("test cache %s not saved: %v", rel, err)
-		}
-	}
+	dev := startDemoDev(t)
+	base := dev.base
+	dev.waitForAds(8081, 8082, 8083, 8084)
 
 	// Eight new viewers, open loop, through the command.
 	var stdout, stderr bytes.Buffer

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -44,94 +43,15 @@ func TestPlayerInBrowser(t *testing.T) {
 	dist := filepath.Join(t.TempDir(), "player")
 	buildPlayer(t, node, repo, dist)
 
-	root := t.TempDir()
-	cache := filepath.Join(repo, ".cuepoint", "test-cache", "player-dev")
-	cached := []string{filepath.Join("media", "demo"), filepath.Join("adserver", "media")}
-	for _, rel := range cached {
-		// Copied, not linked: nothing dev does to its root can touch the cache.
-		if err := copyTree(filepath.Join(cache, rel), filepath.Join(root, rel), false); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.Logf("test cache %s not used: %v", rel, err)
-		}
-	}
-
-	off := freeOffset(t)
-	port := func(p int) string { return strconv.Itoa(p + off) }
-	base := func(p int) string { return "http://127.0.0.1:" + port(p) }
-	cmd := exec.Command(binary, "dev", "--root", root, "--port-offset", strconv.Itoa(off), "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "CUEPOINT_KAFKA_BROKERS=", "CUEPOINT_CLICKHOUSE_ADDR=", "CUEPOINT_CASSANDRA_HOSTS=",
-		"CUEPOINT_PLAYER_DIR="+dist)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-exited:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
-		if t.Failed() {
-			t.Logf("cuepoint dev output:\n%s", out.String())
-		}
-	}()
-
-	// Every service the player uses ready: the demo asset packaged, the stack up.
+	// Every service the player uses ready, with ads: the demo asset packaged, the stack up.
 	began := time.Now()
-	waitFor := func(what string, limit time.Duration, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(limit)
-		for !ok() {
-			select {
-			case err := <-exited:
-				t.Fatalf("cuepoint dev exited while waiting for %s: %v", what, err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within %s", what, limit)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}
-	for _, p := range []int{landingPort, 8084, 8082, 8083, 8085, 8088, devSinkPort} {
-		waitFor(fmt.Sprintf(":%d ready", p), 6*time.Minute, func() bool { return httpStatus(base(p)+"/readyz") == 200 })
-	}
-	// The demo ads are conditioned by ffmpeg children of dev while the adserver is ready.
-	quiet := 0
-	waitFor("the demo ads conditioned", 6*time.Minute, func() bool {
-		if hasChild(cmd.Process.Pid, "ffmpeg") {
-			quiet = 0
-		} else {
-			quiet++
-		}
-		return quiet >= 8
-	})
-	// A session of the demo source has its two breaks filled with ads.
-	var probed time.Time
-	waitFor("a demo session with a preroll and a midroll", 2*time.Minute, func() bool {
-		if time.Since(probed) < 2*time.Second { // each probe is a session with its ad decisions
-			return false
-		}
-		probed = time.Now()
-		return demoSessionHasAds(base(8083))
-	})
+	dev := startDemoDev(t, "CUEPOINT_PLAYER_DIR="+dist)
+	port, base := dev.port, dev.base
+	dev.waitForAds(landingPort, 8084, 8082, 8083, 8085, 8088, devSinkPort)
 	t.Logf("dev ready with ads in %s", time.Since(began).Round(time.Second))
 	// The landing page sends people to the player.
 	if body := httpBody(t, base(landingPort)+"/"); !strings.Contains(body, `href="`+base(8084)+`/player/"`) {
 		t.Errorf("the landing page does not link the player %s/player/", base(8084))
-	}
-	for _, rel := range cached {
-		if err := copyTree(filepath.Join(root, rel), filepath.Join(cache, rel), true); err != nil {
-			t.Logf("test cache %s not saved: %v", rel, err)
-		}
 	}
 
 	// The browser.
@@ -476,9 +396,6 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
-
-// linkTree is copyTree with hard links (cmd_play_test.go seeds its roots with it).
-func linkTree(src, dst string) error { return copyTree(src, dst, true) }
 
 // TestCopyTree: the test cache is built fresh aside, later added to, and never takes hidden
 // staging entries.
