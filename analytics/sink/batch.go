@@ -88,6 +88,9 @@ type accumulator struct {
 	rows   map[*table]int
 	total  int
 	oldest time.Time
+	// behind holds the partitions whose last fetch ended below the high watermark: Kafka
+	// has more of them than the sink has read.
+	behind map[tp]bool
 
 	// free holds row buffers of stored flushes for reuse, so that steady state allocates
 	// no column memory (a sync.Pool would drop them at every GC).
@@ -100,7 +103,7 @@ type accumulator struct {
 }
 
 func newAccumulator() *accumulator {
-	return &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, free: map[*table][]*rows{}, sizes: map[*table]rowsSize{}}
+	return &accumulator{parts: map[tp]*partBatch{}, rows: map[*table]int{}, behind: map[tp]bool{}, free: map[*table][]*rows{}, sizes: map[*table]rowsSize{}}
 }
 
 func (a *accumulator) newRows(t *table) *rows {
@@ -150,14 +153,26 @@ func (a *accumulator) addDead(b *partBatch, d deadLetter) {
 	b.commit = d.source
 }
 
-// due reports whether the next flush should go now: a table reached maxRows, or the oldest
-// record waited interval.
-func (a *accumulator) due(maxRows int, interval time.Duration) bool {
+// fetched records how far the sink has read a partition: up to offset next (exclusive) of
+// the highWatermark the broker reported with the records.
+func (a *accumulator) fetched(k tp, next, highWatermark int64) {
+	if next < highWatermark {
+		a.behind[k] = true
+	} else {
+		delete(a.behind, k)
+	}
+}
+
+// due reports whether the next flush should go now: a table reached maxRows; or it reached
+// minRows and the sink has read every partition up to its high watermark (more waiting
+// would only delay these rows); or the oldest record waited interval.
+func (a *accumulator) due(minRows, maxRows int, interval time.Duration) bool {
 	if len(a.order) == 0 {
 		return false
 	}
+	caughtUp := len(a.behind) == 0
 	for _, n := range a.rows {
-		if n >= maxRows {
+		if n >= maxRows || caughtUp && n >= minRows {
 			return true
 		}
 	}
@@ -203,6 +218,9 @@ func (a *accumulator) prune(revoked map[tp]bool) {
 	kept := a.order[:0]
 	clear(a.rows)
 	a.total = 0
+	for k := range revoked {
+		delete(a.behind, k)
+	}
 	for _, b := range a.order {
 		if revoked[b.tp] {
 			delete(a.parts, b.tp)

@@ -18,8 +18,11 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultGroup         = "cuepoint-sink"
-	DefaultBatchRows     = 100_000
+	DefaultGroup     = "cuepoint-sink"
+	DefaultBatchRows = 100_000
+	// DefaultMinBatchRows is the size at which a flush goes early, when the sink has caught
+	// up with its partitions (see Config.MinBatchRows).
+	DefaultMinBatchRows  = 10_000
 	DefaultBatchInterval = time.Second
 	DefaultInsertTimeout = 30 * time.Second
 	DefaultBackoffMin    = 100 * time.Millisecond
@@ -53,6 +56,11 @@ type Config struct {
 	// the oldest record waited BatchInterval, whichever comes first.
 	BatchRows     int
 	BatchInterval time.Duration
+	// MinBatchRows lets a flush go early: when a table has at least MinBatchRows rows and
+	// the last fetch of every partition read reached its high watermark (nothing more is
+	// waiting in Kafka), waiting for BatchInterval would only delay the rows. Default
+	// DefaultMinBatchRows, at most BatchRows.
+	MinBatchRows int
 	// InsertTimeout bounds one INSERT; keep it well below the group's rebalance timeout
 	// (60 s), which a rebalance may wait on it.
 	InsertTimeout time.Duration
@@ -106,6 +114,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.BatchRows < 1 || c.BatchRows > MaxBatchRows {
 		return c, fmt.Errorf("sink: batch rows %d outside [1, %d]", c.BatchRows, MaxBatchRows)
 	}
+	if c.MinBatchRows == 0 {
+		c.MinBatchRows = DefaultMinBatchRows
+	}
+	if c.MinBatchRows < 1 {
+		return c, fmt.Errorf("sink: min batch rows %d below 1", c.MinBatchRows)
+	}
+	c.MinBatchRows = min(c.MinBatchRows, c.BatchRows)
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v

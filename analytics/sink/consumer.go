@@ -61,7 +61,7 @@ func (s *Sink) kafkaOptions(acc *accumulator, in *inserter) []kgo.Opt {
 func (s *Sink) poll(ctx context.Context, cl *kgo.Client, acc *accumulator, in *inserter) {
 	for ctx.Err() == nil {
 		acc.mu.Lock()
-		due := acc.due(s.cfg.BatchRows, s.cfg.BatchInterval)
+		due := acc.due(s.cfg.MinBatchRows, s.cfg.BatchRows, s.cfg.BatchInterval)
 		deadline := acc.deadline(s.cfg.BatchInterval)
 		acc.mu.Unlock()
 		if due {
@@ -92,6 +92,11 @@ func (s *Sink) poll(ctx context.Context, cl *kgo.Client, acc *accumulator, in *i
 			}
 		})
 		acc.mu.Lock()
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if n := len(p.Records); n > 0 {
+				acc.fetched(tp{p.Topic, p.Partition}, p.Records[n-1].Offset+1, p.HighWatermark)
+			}
+		})
 		fetches.EachRecord(func(rec *kgo.Record) { s.add(acc, rec) })
 		acc.mu.Unlock()
 		cl.AllowRebalance()

@@ -11,8 +11,12 @@
 // One goroutine polls the consumer group (franz-go, manual commits, rebalances blocked while
 // a poll is processed), decodes each record with an events.Decoder (Decode's checks, no
 // allocation: the decoded event is reused and its strings alias the record) and appends it
-// straight to column buffers, one per topic partition, and hands a flush to the inserter when a table has BatchRows rows
-// or the oldest record has waited BatchInterval (10k–100k rows or 1 s). The inserter writes
+// straight to column buffers, one per topic partition, and hands a flush to the inserter when a
+// table has BatchRows rows (100k), or the oldest record has waited BatchInterval (1 s), or a
+// table has MinBatchRows rows (10k) and the sink has read every partition up to the high
+// watermark its last fetch reported: when Kafka holds nothing more, waiting only delays rows
+// (a backlog's last rows, or a steady 20k events/s, go at once instead of after a second)
+// while ClickHouse still gets blocks of at least 10k rows. The inserter writes
 // the flush — one INSERT per table, columns appended whole through clickhouse-go's native
 // batch API — while the poll loop builds the next one. When the inserter is still busy with
 // the previous flush, the loop waits instead of polling, so a slow or dead ClickHouse stops

@@ -19,6 +19,7 @@ func Flags(fs *config.FlagSet) *Config {
 	c := &Config{Retention: schema.DefaultRetention}
 	fs.StringVar(&c.Group, "group", DefaultGroup, "Kafka consumer group shared by every sink instance")
 	fs.IntVar(&c.BatchRows, "batch-rows", DefaultBatchRows, fmt.Sprintf("rows of one table that make a batch go to ClickHouse (at most %d)", MaxBatchRows))
+	fs.IntVar(&c.MinBatchRows, "batch-min-rows", DefaultMinBatchRows, "rows of one table that make a batch go at once when the sink has read everything Kafka holds (at most batch-rows)")
 	fs.DurationVar(&c.BatchInterval, "batch-interval", DefaultBatchInterval, "longest time a read event waits for its batch to go to ClickHouse")
 	fs.DurationVar(&c.InsertTimeout, "insert-timeout", DefaultInsertTimeout, "limit of one ClickHouse statement; keep it below the group's rebalance timeout (60s)")
 	fs.DurationVar(&c.BackoffMax, "retry-max", DefaultBackoffMax, "longest wait between retries while ClickHouse or Kafka fails")
@@ -30,6 +31,9 @@ func Flags(fs *config.FlagSet) *Config {
 	fs.Check(func() error {
 		if c.BatchRows < 1 || c.BatchRows > MaxBatchRows {
 			return &config.UsageError{Setting: "batch-rows", Err: fmt.Errorf("%d is outside [1, %d]", c.BatchRows, MaxBatchRows)}
+		}
+		if c.MinBatchRows < 1 {
+			return &config.UsageError{Setting: "batch-min-rows", Err: fmt.Errorf("must be at least 1, got %d", c.MinBatchRows)}
 		}
 		if c.BatchInterval <= 0 {
 			return &config.UsageError{Setting: "batch-interval", Err: fmt.Errorf("must be positive, got %s", c.BatchInterval)}

@@ -61,7 +61,7 @@ func TestRowsFilterAndReset(t *testing.T) {
 func TestAccumulator(t *testing.T) {
 	a := newAccumulator()
 	tb := tables[events.FamilyWins]
-	if a.due(10, time.Hour) || !a.deadline(time.Second).IsZero() {
+	if a.due(10, 10, time.Hour) || !a.deadline(time.Second).IsZero() {
 		t.Fatal("an empty accumulator is due")
 	}
 	rec := func(p int32, off int64) *kgo.Record { return &kgo.Record{Topic: "w", Partition: p, Offset: off} }
@@ -74,14 +74,23 @@ func TestAccumulator(t *testing.T) {
 	b1 := a.batch("w", 1, tb)
 	a.addDead(b1, newDeadLetter("dlq", rec(1, 7), errors.New("bad")))
 
-	if a.due(10, time.Hour) {
-		t.Error("due before BatchRows and BatchInterval")
+	a.fetched(tp{"w", 0}, 3, 50) // Kafka holds more of partition 0
+	if a.due(10, 10, time.Hour) || a.due(2, 10, time.Hour) {
+		t.Error("due before BatchRows and BatchInterval, with partition 0 behind")
 	}
-	if !a.due(3, time.Hour) {
+	if !a.due(3, 3, time.Hour) {
 		t.Error("not due at BatchRows")
 	}
+	a.fetched(tp{"w", 0}, 50, 50) // read up to the high watermark: caught up
+	if !a.due(2, 10, time.Hour) || a.due(4, 10, time.Hour) {
+		t.Error("caught up: due at MinBatchRows, not below")
+	}
+	a.fetched(tp{"w", 1}, 8, 9) // another partition behind
+	if a.due(2, 10, time.Hour) {
+		t.Error("due at MinBatchRows while partition 1 is behind")
+	}
 	a.oldest = a.oldest.Add(-2 * time.Hour)
-	if !a.due(10, time.Hour) {
+	if !a.due(10, 10, time.Hour) {
 		t.Error("not due after BatchInterval")
 	}
 
@@ -113,7 +122,7 @@ func TestAccumulator(t *testing.T) {
 	tb.add(b.rows, g.Next(events.FamilyWins), 0, 9)
 	a.addRow(b, rec(0, 9), 1)
 	a.prune(revoked)
-	if len(a.order) != 0 || a.total != 0 || a.due(1, time.Hour) {
+	if len(a.order) != 0 || a.total != 0 || a.due(1, 1, time.Hour) {
 		t.Error("accumulator prune left the revoked partition")
 	}
 	// Row buffers come back for reuse.
