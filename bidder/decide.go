@@ -324,9 +324,18 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		var topOpen, topDeal [3]int64
 		dealSeen := 0
 		maxMult := mults.max()
+		prune := dynamicPod && !b.exhaustive
+		if prune {
+			rc.cover.reset(podMaxSeq(imp.Video))
+		}
 		rc.impRes.forEach(func(o uint32) bool {
 			e := ix.entries[o]
 			c := e.c
+			value := e.value(&mults)
+			if prune && rc.cover.ruledOut(e, imp, value) { // no price exceeds the value
+				return true // cannot be in the pod's best set (see podCover)
+			}
+			first := len(rc.cands)
 			if early {
 				bound := int64(float64(e.base)*maxMult) + 1 // ≥ the value of this and every later campaign
 				openBound := bound
@@ -374,7 +383,6 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 					minPerSec = deal.MinCPMPerSec
 				}
 			}
-			value := valueAt(c, &mults)
 			if value < floor {
 				reason = reasonFloor
 				return true
@@ -428,6 +436,9 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 				} else if price > rc.cands[best].usd {
 					rc.cands[best] = cand
 				}
+			}
+			if prune && len(rc.cands) > first {
+				rc.cands = rc.cover.add(rc.cands, first)
 			}
 			if best >= 0 {
 				if deal != nil {

@@ -328,6 +328,32 @@ type entry struct {
 	cp    *compiled
 	ord   uint32
 	capID uint64 // hash of the id, for frequency counters and shading buckets
+
+	// What the auction reads of every matching campaign, kept here so that a campaign it passes
+	// over costs no visit to the Campaign.
+	maxCPM   int64 // MaxCPMMicros
+	obj      uint8 // objectiveIndex(Objective)
+	banner   bool  // has a banner creative
+	shortest int64 // the shortest video creative's duration in seconds; -1 without video
+}
+
+// value is the campaign's value under precomputed multipliers: valueAt(e.c, m).
+func (e *entry) value(m *multipliers) int64 { return valueOf(e.base, e.maxCPM, e.obj, m) }
+
+func newEntry(c *Campaign) *entry {
+	e := &entry{c: c, cp: compileTargeting(c), base: c.BaseCPMMicros, capID: hashString(c.ID),
+		maxCPM: c.MaxCPMMicros, obj: objectiveIndex(c.Objective), shortest: -1}
+	for i := range c.Creatives {
+		switch cr := &c.Creatives[i]; cr.Type {
+		case TypeBanner:
+			e.banner = true
+		case TypeVideo:
+			if e.shortest < 0 || cr.DurationSec < e.shortest {
+				e.shortest = cr.DurationSec
+			}
+		}
+	}
+	return e
 }
 
 // NewIndex indexes the campaigns that are not paused. Campaigns must be valid.
@@ -339,7 +365,7 @@ func NewIndex(campaigns []*Campaign) *Index {
 			continue
 		}
 		seen[c.ID] = true
-		ix.entries = append(ix.entries, &entry{c: c, cp: compileTargeting(c), base: c.BaseCPMMicros, capID: hashString(c.ID)})
+		ix.entries = append(ix.entries, newEntry(c))
 	}
 	// Ordinals in decreasing base CPM (then id): every value is base × a multiplier that is the
 	// same for all campaigns of an objective on one impression, so the auction visits the most

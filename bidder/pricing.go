@@ -103,16 +103,24 @@ func valueMicros(c *Campaign, x impContext, v *ViewerFeatures) int64 {
 
 // valueAt is the campaign's value under precomputed multipliers.
 func valueAt(c *Campaign, m *multipliers) int64 {
-	mult := m[0]
-	switch c.Objective {
+	return valueOf(c.BaseCPMMicros, c.MaxCPMMicros, objectiveIndex(c.Objective), m)
+}
+
+// objectiveIndex is the objective's index in multipliers.
+func objectiveIndex(objective string) uint8 {
+	switch objective {
 	case "ctr":
-		mult = m[1]
+		return 1
 	case "completion":
-		mult = m[2]
+		return 2
 	}
-	val := int64(float64(c.BaseCPMMicros) * mult)
-	if c.MaxCPMMicros > 0 && val > c.MaxCPMMicros {
-		val = c.MaxCPMMicros
+	return 0
+}
+
+func valueOf(base, maxCPM int64, obj uint8, m *multipliers) int64 {
+	val := int64(float64(base) * m[obj])
+	if maxCPM > 0 && val > maxCPM {
+		val = maxCPM
 	}
 	return val
 }

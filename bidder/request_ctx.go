@@ -33,6 +33,7 @@ type requestCtx struct {
 	bids              []bidOut
 	curImp            *openrtb2.Imp
 	podUsed           []podUse
+	cover             podCover // dynamic pods: campaigns that cannot make the best set
 	dp                []int64
 	take              []int32
 	groups            [][2]int

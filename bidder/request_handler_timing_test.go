@@ -73,6 +73,9 @@ func BenchmarkHandleBid(b *testing.B) {
 	body := readFixture(b, "ctv_pod.json")
 	b.Run("ctv-pod", func(b *testing.B) { runHandler(b, srv.Handler(), body, false) })
 	b.Run("ctv-pod-gzip", func(b *testing.B) { runHandler(b, srv.Handler(), body, true) })
+	// The load generator's dynamic pod (one imp, poddur 90, maxseq 6): half its CTV requests.
+	dyn := readFixture(b, "ctv_dynamic_pod.json")
+	b.Run("ctv-dynamic-pod", func(b *testing.B) { runHandler(b, srv.Handler(), dyn, false) })
 }
 
 // fixedBid is the floor handler's answer: one bid of the shape the bidder sends.
