@@ -1,6 +1,8 @@
 // Package browsertest finds what Cuepoint's browser tests need — the repository root, node,
 // Debian's Chromium and the npm packages the test's script imports — for the tests that drive a
-// real Chromium with playwright-core (the dashboard's, the web player's).
+// real Chromium with playwright-core (the dashboard's, the web player's). The scripts' shared
+// JavaScript side — launching Chromium, watching the page for errors, the JSON report — is
+// web/test/browser.mjs.
 //
 // A missing piece skips the test with what to install; with CI=true it fails it, so CI never
 // passes by skipping:

@@ -7,64 +7,26 @@
 //     expectation file equal the values a direct SQL query computed;
 //   - the SQL toggle shows the query that ran.
 // It saves a full-page screenshot and prints a JSON report; exit status 1 on any failure.
+// Launching Chromium, watching the page for errors and the report are web/test/browser.mjs's.
 //
 //   node web/dashboard/test/browser.mjs --url URL --expect FILE --screenshot FILE.png
 //
 // FILE holds {"charts": {name: {"x": [...], "series": {column: [...]}}}}: for each chart,
 // the x values (bucket starts or categories) and each value column's expected numbers.
-import { chromium } from 'playwright-core';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { cliArgs, inBrowser } from '../../test/browser.mjs';
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-for (const need of ['url', 'expect', 'screenshot']) {
-  if (!args[need]) {
-    console.error(`browser.mjs: --${need} is required`);
-    process.exit(2);
-  }
-}
+const args = cliArgs(['url', 'expect', 'screenshot']);
 const expect = JSON.parse(await readFile(args.expect, 'utf8'));
-const executablePath = process.env.CUEPOINT_CHROMIUM || '/usr/bin/chromium';
 
-const failures = [];
-const fail = (msg) => failures.push(msg);
-const report = { url: args.url, screenshot: args.screenshot, console: [], checked: {} };
-
-const userDataDir = await mkdtemp(join(tmpdir(), 'cuepoint-dashboard-chromium-'));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1440, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  page.on('console', (m) => {
-    report.console.push(`${m.type()}: ${m.text()}`);
-    if (m.type() === 'error') fail(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => fail(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) fail(`HTTP ${r.status()} for ${r.url()}`);
-  });
-
-  await page.goto(args.url, { waitUntil: 'load', timeout: 30_000 });
+const options = {
+  name: 'dashboard',
+  url: args.url,
+  screenshot: args.screenshot,
+  viewport: { width: 1440, height: 1000 },
+  report: { checked: {} },
+};
+await inBrowser(options, async ({ page, fail, report }) => {
   await page.waitForFunction(() => document.body.dataset.state === 'ready' && Number(document.body.dataset.loads) >= 1, null, {
     timeout: 30_000,
   });
@@ -138,13 +100,4 @@ try {
     report.sqlShown = sql.split('\n')[0];
   }
   await page.screenshot({ path: args.screenshot, fullPage: true });
-} catch (err) {
-  fail(`browser: ${err.stack || err}`);
-} finally {
-  if (context) await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
-}
-
-report.failures = failures;
-console.log(JSON.stringify(report, null, 2));
-process.exit(failures.length ? 1 : 0);
+});

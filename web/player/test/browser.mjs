@@ -14,71 +14,28 @@
 //     sends the last session's final QoE as a beacon.
 // It saves a screenshot during the midroll and prints a JSON report (the session, the breaks,
 // what the player reported) for the Go test, which then looks for the rows in ClickHouse.
-// Exit status 1 on any failure.
+// Exit status 1 on any failure. Launching Chromium, watching the page for errors and the report
+// are web/test/browser.mjs's.
 //
 //   node web/player/test/browser.mjs --url URL --screenshot FILE.png [--breaks 2] [--rate 1] [--timeout 150] [--live CHANNEL]
-import { chromium } from 'playwright-core';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cliArgs, inBrowser, sleep } from '../../test/browser.mjs';
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-for (const need of ['url', 'screenshot']) {
-  if (!args[need]) {
-    console.error(`browser.mjs: --${need} is required`);
-    process.exit(2);
-  }
-}
+const args = cliArgs(['url', 'screenshot']);
 const wantBreaks = Number(args.breaks || 2);
 const rate = Number(args.rate || 1);
 const timeoutMs = Number(args.timeout || 150) * 1000;
-const executablePath = process.env.CUEPOINT_CHROMIUM || '/usr/bin/chromium';
 
-const failures = [];
-const fail = (msg) => failures.push(msg);
-const report = { url: args.url, screenshot: args.screenshot, console: [], breaks: [] };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const userDataDir = await mkdtemp(join(tmpdir(), 'cuepoint-player-chromium-'));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 1100 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  page.on('console', (m) => {
-    report.console.push(`${m.type()}: ${m.text()}`);
-    if (m.type() === 'error') fail(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const why = r.failure()?.errorText || '';
-    // hls.js aborts loads it no longer needs (a rendition switch, a destroyed session).
-    if (why.includes('ERR_ABORTED')) return;
-    fail(`request failed: ${r.url()} ${why}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) fail(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
-  });
-
-  await page.goto(args.url, { waitUntil: 'load', timeout: 30_000 });
+const options = {
+  name: 'player',
+  url: args.url,
+  screenshot: args.screenshot,
+  viewport: { width: 1280, height: 1100 },
+  args: ['--autoplay-policy=no-user-gesture-required'],
+  report: { breaks: [] },
+  // hls.js aborts loads it no longer needs (a rendition switch, a destroyed session).
+  ignoreFailedRequest: (why) => why.includes('ERR_ABORTED'),
+};
+await inBrowser(options, async ({ page, fail, report }) => {
   await page.waitForFunction(() => window.cuepoint && window.cuepoint.state.session, null, { timeout: 30_000 });
   // A VOD session's breaks are decided when it starts, each within SSAI's decision timeout
   // (150 ms); past it the break plays content, by design. On a machine too loaded to decide in
@@ -236,13 +193,4 @@ try {
   report.lastSession = await page.evaluate(() => window.cuepoint.state.session.qoeSession);
   await page.goto('about:blank');
   await sleep(1000);
-} catch (err) {
-  fail(`browser: ${err.stack || err}`);
-} finally {
-  if (context) await context.close();
-  await rm(userDataDir, { recursive: true, force: true });
-}
-
-report.failures = failures;
-console.log(JSON.stringify(report, null, 2));
-process.exit(failures.length ? 1 : 0);
+});
