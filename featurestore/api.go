@@ -12,6 +12,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
+	"github.com/cuepoint/cuepoint/internal/jsonw"
 	"github.com/cuepoint/cuepoint/internal/server"
 )
 
@@ -240,6 +241,6 @@ func writeError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.SetStatusCode(code)
 	ctx.SetContentType("application/json")
 	b := append([]byte(`{"error":`), nil...)
-	b = appendJSONString(b, err.Error())
+	b = jsonw.AppendString(b, err.Error())
 	ctx.SetBody(append(b, '}'))
 }

@@ -4,7 +4,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/cuepoint/cuepoint/internal/jsonw"
 )
 
 // The API writes its JSON by hand: a 200-entity batch answer is the hot path of the HTTP API,
@@ -15,7 +16,7 @@ import (
 //	{"id":"u1","status":"found","views":{"profile":{"present":true,"event_time":"…","features":{…}}}}
 func appendEntityJSON(b []byte, e *Entity) []byte {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, e.ID)
+	b = jsonw.AppendString(b, e.ID)
 	b = append(b, `,"status":"`...)
 	b = append(b, e.Status.String()...)
 	b = append(b, `","views":{`...)
@@ -65,9 +66,9 @@ func appendValuesJSON(b []byte, v Values) []byte {
 			b = strconv.AppendInt(b, x, 10)
 		case String:
 			if found {
-				b = appendJSONBytes(b, fld.payload)
+				b = jsonw.AppendBytes(b, fld.payload)
 			} else {
-				b = appendJSONString(b, f.defString)
+				b = jsonw.AppendString(b, f.defString)
 			}
 		case Vector:
 			b = append(b, '[')
@@ -96,14 +97,14 @@ func appendValuesJSON(b []byte, v Values) []byte {
 						b = append(b, ',')
 					}
 					first = false
-					b = appendJSONBytes(b, item)
+					b = jsonw.AppendBytes(b, item)
 				})
 			} else {
 				for k, s := range f.defStrings {
 					if k > 0 {
 						b = append(b, ',')
 					}
-					b = appendJSONString(b, s)
+					b = jsonw.AppendString(b, s)
 				}
 			}
 			b = append(b, ']')
@@ -123,53 +124,4 @@ func appendJSONFloat(b []byte, x float64, bits int) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendFloat(b, x, 'g', -1, bits)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaping quotes, backslashes and control
-// characters and replacing invalid UTF-8 with U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-func appendJSONBytes(b, s []byte) []byte {
-	return appendJSONString(b, unsafeString(s))
 }

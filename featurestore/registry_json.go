@@ -3,6 +3,8 @@ package featurestore
 import (
 	"strconv"
 	"unsafe"
+
+	"github.com/cuepoint/cuepoint/internal/jsonw"
 )
 
 // appendRegistryJSON describes the catalogue: entity types, their views and features.
@@ -13,16 +15,16 @@ func appendRegistryJSON(b []byte, r *Registry) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendJSONString(b, et.Name)
+		b = jsonw.AppendString(b, et.Name)
 		b = append(b, `,"doc":`...)
-		b = appendJSONString(b, et.Doc)
+		b = jsonw.AppendString(b, et.Doc)
 		b = append(b, `,"views":[`...)
 		for j, v := range et.Views {
 			if j > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, `{"name":`...)
-			b = appendJSONString(b, v.Name)
+			b = jsonw.AppendString(b, v.Name)
 			b = append(b, `,"source":"`...)
 			b = append(b, v.Source.String()...)
 			b = append(b, `","ttl_s":`...)
@@ -30,7 +32,7 @@ func appendRegistryJSON(b []byte, r *Registry) []byte {
 			b = append(b, `,"freshness_ms":`...)
 			b = strconv.AppendInt(b, v.Freshness.Milliseconds(), 10)
 			b = append(b, `,"doc":`...)
-			b = appendJSONString(b, v.Doc)
+			b = jsonw.AppendString(b, v.Doc)
 			b = append(b, `,"features":[`...)
 			for k := range v.Features {
 				f := &v.Features[k]
@@ -38,7 +40,7 @@ func appendRegistryJSON(b []byte, r *Registry) []byte {
 					b = append(b, ',')
 				}
 				b = append(b, `{"name":`...)
-				b = appendJSONString(b, f.Name)
+				b = jsonw.AppendString(b, f.Name)
 				b = append(b, `,"kind":"`...)
 				b = append(b, f.Kind.String()...)
 				b = append(b, '"')
@@ -51,7 +53,7 @@ func appendRegistryJSON(b []byte, r *Registry) []byte {
 					b = strconv.AppendInt(b, int64(f.MaxLen), 10)
 				}
 				b = append(b, `,"doc":`...)
-				b = appendJSONString(b, f.Doc)
+				b = jsonw.AppendString(b, f.Doc)
 				b = append(b, '}')
 			}
 			b = append(b, "]}"...)

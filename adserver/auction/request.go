@@ -3,6 +3,8 @@ package auction
 import (
 	"strconv"
 	"time"
+
+	"github.com/cuepoint/cuepoint/internal/jsonw"
 )
 
 // Request is one ad break put to auction: an OpenRTB 2.6 bid request with a single video
@@ -147,109 +149,109 @@ var DefaultProtocols = []int{2, 3, 5, 6, 7, 8, 11, 12}
 // AppendJSON appends the OpenRTB 2.6 bid request to dst. It allocates nothing beyond growing
 // dst.
 func (r *Request) AppendJSON(dst []byte) []byte {
-	w := jw{b: dst}
-	w.open("")
-	w.str("id", r.ID)
-	w.openArr("imp")
+	w := jsonw.Writer{B: dst}
+	w.Open("")
+	w.Str("id", r.ID)
+	w.OpenArr("imp")
 	for k := 0; k < r.Imps(); k++ {
 		r.appendImp(&w, k)
 	}
-	w.closeArr()
+	w.CloseArr()
 	r.appendSupply(&w)
 	r.appendDevice(&w)
 	if r.User.ID != "" || r.User.Consent != "" {
-		w.open("user")
-		w.strOpt("id", r.User.ID)
-		w.strOpt("consent", r.User.Consent)
-		w.close()
+		w.Open("user")
+		w.StrOpt("id", r.User.ID)
+		w.StrOpt("consent", r.User.Consent)
+		w.Close()
 	}
 	r.appendRegs(&w)
-	w.open("source")
-	w.strOpt("tid", r.TraceID)
+	w.Open("source")
+	w.StrOpt("tid", r.TraceID)
 	if r.SChain != nil {
-		w.open("schain")
-		w.int("complete", 1)
-		w.str("ver", "1.0")
-		w.openArr("nodes")
-		w.open("")
-		w.str("asi", r.SChain.ASI)
-		w.str("sid", r.SChain.SID)
-		w.int("hp", 1)
-		w.close()
-		w.closeArr()
-		w.close()
+		w.Open("schain")
+		w.Int("complete", 1)
+		w.Str("ver", "1.0")
+		w.OpenArr("nodes")
+		w.Open("")
+		w.Str("asi", r.SChain.ASI)
+		w.Str("sid", r.SChain.SID)
+		w.Int("hp", 1)
+		w.Close()
+		w.CloseArr()
+		w.Close()
 	}
-	w.close()
+	w.Close()
 	if r.TMax > 0 {
-		w.int("tmax", int64(r.TMax/time.Millisecond))
+		w.Int("tmax", int64(r.TMax/time.Millisecond))
 	}
 	at := r.AT
 	if at == 0 {
 		at = 2
 	}
-	w.int("at", int64(at))
-	w.strs("cur", []string{r.Currency})
+	w.Int("at", int64(at))
+	w.Strs("cur", []string{r.Currency})
 	if len(r.BCat) > 0 {
-		w.int("cattax", 1)
-		w.strs("bcat", r.BCat)
+		w.Int("cattax", 1)
+		w.Strs("bcat", r.BCat)
 	}
 	if len(r.BAdv) > 0 {
-		w.strs("badv", r.BAdv)
+		w.Strs("badv", r.BAdv)
 	}
 	if r.Test {
-		w.int("test", 1)
+		w.Int("test", 1)
 	}
-	w.close()
-	return w.b
+	w.Close()
+	return w.B
 }
 
 // appendImp writes impression k (0-based): the dynamic pod, or slot k of a structured one.
-func (r *Request) appendImp(w *jw, k int) {
-	w.open("")
-	w.key("id")
-	w.b = append(strconv.AppendInt(append(w.b, '"'), int64(k+1), 10), '"')
+func (r *Request) appendImp(w *jsonw.Writer, k int) {
+	w.Open("")
+	w.Key("id")
+	w.B = append(strconv.AppendInt(append(w.B, '"'), int64(k+1), 10), '"')
 	r.appendVideo(w, k)
 	floor := r.Pod.FloorCPM
 	if len(r.Pod.Slots) > 0 {
 		floor = r.Pod.Slots[k].FloorCPM
 	}
 	if floor > 0 {
-		w.float("bidfloor", floor)
-		w.str("bidfloorcur", r.Currency)
+		w.Float("bidfloor", floor)
+		w.Str("bidfloorcur", r.Currency)
 	}
 	if len(r.Deals) > 0 {
-		w.open("pmp")
-		w.int("private_auction", 0)
-		w.openArr("deals")
+		w.Open("pmp")
+		w.Int("private_auction", 0)
+		w.OpenArr("deals")
 		for i := range r.Deals {
 			d := &r.Deals[i]
-			w.open("")
-			w.str("id", d.ID)
+			w.Open("")
+			w.Str("id", d.ID)
 			if d.FloorCPM > 0 {
-				w.float("bidfloor", d.FloorCPM)
-				w.str("bidfloorcur", r.Currency)
+				w.Float("bidfloor", d.FloorCPM)
+				w.Str("bidfloorcur", r.Currency)
 			}
-			w.intOpt("at", int64(d.AT))
+			w.IntOpt("at", int64(d.AT))
 			if len(d.Seats) > 0 {
-				w.strs("wseat", d.Seats)
+				w.Strs("wseat", d.Seats)
 			}
-			w.close()
+			w.Close()
 		}
-		w.closeArr()
-		w.close()
+		w.CloseArr()
+		w.Close()
 	}
-	w.int("secure", 1)
-	w.close()
+	w.Int("secure", 1)
+	w.Close()
 }
 
-func (r *Request) appendVideo(w *jw, k int) {
+func (r *Request) appendVideo(w *jsonw.Writer, k int) {
 	p := &r.Pod
-	w.open("video")
+	w.Open("video")
 	mimes := p.MIMEs
 	if len(mimes) == 0 {
 		mimes = []string{"video/mp4", "application/x-mpegURL"}
 	}
-	w.strs("mimes", mimes)
+	w.Strs("mimes", mimes)
 	structured := len(p.Slots) > 0
 	maxAd := p.MaxAd
 	if structured {
@@ -261,125 +263,125 @@ func (r *Request) appendVideo(w *jw, k int) {
 	switch {
 	case len(p.RequiredDurations) > 0 && structured:
 		// The accepted lengths that fit this slot (the adserver checks every slot has one).
-		w.key("rqddurs")
-		w.b = append(w.b, '[')
+		w.Key("rqddurs")
+		w.B = append(w.B, '[')
 		n := 0
 		for _, d := range p.RequiredDurations {
 			if time.Duration(d)*time.Second <= maxAd {
 				if n > 0 {
-					w.b = append(w.b, ',')
+					w.B = append(w.B, ',')
 				}
-				w.b = strconv.AppendInt(w.b, int64(d), 10)
+				w.B = strconv.AppendInt(w.B, int64(d), 10)
 				n++
 			}
 		}
-		w.b = append(w.b, ']')
+		w.B = append(w.B, ']')
 	case len(p.RequiredDurations) > 0:
-		w.ints("rqddurs", p.RequiredDurations)
+		w.Ints("rqddurs", p.RequiredDurations)
 	default:
-		w.intOpt("minduration", ceilSeconds(p.MinAd))
-		w.intOpt("maxduration", int64(maxAd/time.Second))
+		w.IntOpt("minduration", ceilSeconds(p.MinAd))
+		w.IntOpt("maxduration", int64(maxAd/time.Second))
 	}
 	prot := p.Protocols
 	if len(prot) == 0 {
 		prot = DefaultProtocols
 	}
-	w.ints("protocols", prot)
-	w.intOpt("w", int64(p.W))
-	w.intOpt("h", int64(p.H))
-	w.int("startdelay", int64(p.StartDelay))
-	w.int("plcmt", 1)     // instream
-	w.int("linearity", 1) // linear
-	w.int("skip", 0)
-	w.str("podid", p.ID)
-	w.int("podseq", int64(p.Seq))
+	w.Ints("protocols", prot)
+	w.IntOpt("w", int64(p.W))
+	w.IntOpt("h", int64(p.H))
+	w.Int("startdelay", int64(p.StartDelay))
+	w.Int("plcmt", 1)     // instream
+	w.Int("linearity", 1) // linear
+	w.Int("skip", 0)
+	w.Str("podid", p.ID)
+	w.Int("podseq", int64(p.Seq))
 	if structured {
-		w.int("slotinpod", int64(SlotInPod(k, len(p.Slots))))
+		w.Int("slotinpod", int64(SlotInPod(k, len(p.Slots))))
 	} else {
-		w.int("poddur", int64(p.Duration/time.Second))
-		w.intOpt("maxseq", int64(p.MaxAds))
+		w.Int("poddur", int64(p.Duration/time.Second))
+		w.IntOpt("maxseq", int64(p.MaxAds))
 	}
 	if p.MinCPMPerSec > 0 {
-		w.float("mincpmpersec", p.MinCPMPerSec)
+		w.Float("mincpmpersec", p.MinCPMPerSec)
 	}
-	w.ints("delivery", []int{1, 2}) // streaming, progressive
-	w.close()
+	w.Ints("delivery", []int{1, 2}) // streaming, progressive
+	w.Close()
 }
 
-func (r *Request) appendSupply(w *jw) {
+func (r *Request) appendSupply(w *jsonw.Writer) {
 	s := &r.Supply
 	kind := "site"
 	if s.App {
 		kind = "app"
 	}
-	w.open(kind)
-	w.strOpt("id", s.ID)
-	w.strOpt("name", s.Name)
+	w.Open(kind)
+	w.StrOpt("id", s.ID)
+	w.StrOpt("name", s.Name)
 	if s.App {
-		w.strOpt("bundle", s.Bundle)
-		w.strOpt("domain", s.Domain)
+		w.StrOpt("bundle", s.Bundle)
+		w.StrOpt("domain", s.Domain)
 	} else {
-		w.strOpt("domain", s.Domain)
-		w.strOpt("page", s.PageURL)
+		w.StrOpt("domain", s.Domain)
+		w.StrOpt("page", s.PageURL)
 	}
 	if s.PublisherID != "" || s.Publisher != "" {
-		w.open("publisher")
-		w.strOpt("id", s.PublisherID)
-		w.strOpt("name", s.Publisher)
-		w.close()
+		w.Open("publisher")
+		w.StrOpt("id", s.PublisherID)
+		w.StrOpt("name", s.Publisher)
+		w.Close()
 	}
 	if s.ContentID != "" {
-		w.open("content")
-		w.str("id", s.ContentID)
+		w.Open("content")
+		w.Str("id", s.ContentID)
 		if s.ContentLive {
-			w.int("livestream", 1)
+			w.Int("livestream", 1)
 		}
-		w.close()
+		w.Close()
 	}
-	w.close()
+	w.Close()
 }
 
-func (r *Request) appendDevice(w *jw) {
+func (r *Request) appendDevice(w *jsonw.Writer) {
 	d := &r.Device
-	w.open("device")
-	w.strOpt("ua", d.UA)
+	w.Open("device")
+	w.StrOpt("ua", d.UA)
 	if isIPv6(d.IP) {
-		w.str("ipv6", d.IP)
+		w.Str("ipv6", d.IP)
 	} else {
-		w.strOpt("ip", d.IP)
+		w.StrOpt("ip", d.IP)
 	}
-	w.intOpt("devicetype", int64(d.DeviceType))
-	w.strOpt("ifa", d.IFA)
+	w.IntOpt("devicetype", int64(d.DeviceType))
+	w.StrOpt("ifa", d.IFA)
 	if d.LMT {
-		w.int("lmt", 1)
+		w.Int("lmt", 1)
 	}
-	w.close()
+	w.Close()
 }
 
-func (r *Request) appendRegs(w *jw) {
+func (r *Request) appendRegs(w *jsonw.Writer) {
 	g := &r.Regs
 	if !g.COPPA && g.GDPR == nil && g.USPrivacy == "" && g.GPP == "" {
 		return
 	}
-	w.open("regs")
+	w.Open("regs")
 	if g.COPPA {
-		w.int("coppa", 1)
+		w.Int("coppa", 1)
 	}
 	if g.GDPR != nil {
 		v := int64(0)
 		if *g.GDPR {
 			v = 1
 		}
-		w.int("gdpr", v)
+		w.Int("gdpr", v)
 	}
-	w.strOpt("us_privacy", g.USPrivacy)
+	w.StrOpt("us_privacy", g.USPrivacy)
 	if g.GPP != "" {
-		w.str("gpp", g.GPP)
+		w.Str("gpp", g.GPP)
 		if len(g.GPPSID) > 0 {
-			w.ints("gpp_sid", g.GPPSID)
+			w.Ints("gpp_sid", g.GPPSID)
 		}
 	}
-	w.close()
+	w.Close()
 }
 
 func ceilSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }

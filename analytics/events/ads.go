@@ -36,20 +36,19 @@ func (e *AdDecision) Key() string { return e.SessionID }
 
 // Append implements Event.
 func (e *AdDecision) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(TypeAdDecision, &e.Header)
-	w.str("session", e.SessionID)
-	w.str("break", e.BreakID)
-	w.strOpt("content", e.ContentID)
-	w.int("requested_ms", e.RequestedMS)
-	w.int("filled_ms", e.FilledMS)
-	w.int("pod_size", int64(e.PodSize))
-	w.strsOpt("creatives", e.Creatives)
-	w.int("bidders", int64(e.Bidders))
-	w.int("bids", int64(e.Bids))
-	w.int("auction_latency_us", e.AuctionLatencyUS)
-	w.int("latency_us", e.LatencyUS)
-	return w.end(), nil
+	w := begin(dst, TypeAdDecision, &e.Header)
+	w.Str("session", e.SessionID)
+	w.Str("break", e.BreakID)
+	w.StrOpt("content", e.ContentID)
+	w.Int("requested_ms", e.RequestedMS)
+	w.Int("filled_ms", e.FilledMS)
+	w.Int("pod_size", int64(e.PodSize))
+	w.StrsOpt("creatives", e.Creatives)
+	w.Int("bidders", int64(e.Bidders))
+	w.Int("bids", int64(e.Bids))
+	w.Int("auction_latency_us", e.AuctionLatencyUS)
+	w.Int("latency_us", e.LatencyUS)
+	return end(&w), nil
 }
 
 // Validate implements Typed.
@@ -143,20 +142,19 @@ func (e *AdTracking) Key() string { return e.SessionID }
 
 // Append implements Event.
 func (e *AdTracking) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(string(e.Kind), &e.Header)
-	w.str("session", e.SessionID)
-	w.strOpt("break", e.BreakID)
-	w.strOpt("ad", e.AdID)
-	w.str("creative", e.Creative)
-	w.strOpt("campaign", e.Campaign)
-	w.intOpt("position", int64(e.Position))
-	w.intOpt("vast_error", int64(e.VASTError))
-	w.strOpt("source", e.Source)
-	w.strOpt("viewer", e.Viewer)
-	w.intOpt("price_micros", e.PriceMicros)
-	w.strOpt("currency", e.Currency)
-	return w.end(), nil
+	w := begin(dst, string(e.Kind), &e.Header)
+	w.Str("session", e.SessionID)
+	w.StrOpt("break", e.BreakID)
+	w.StrOpt("ad", e.AdID)
+	w.Str("creative", e.Creative)
+	w.StrOpt("campaign", e.Campaign)
+	w.IntOpt("position", int64(e.Position))
+	w.IntOpt("vast_error", int64(e.VASTError))
+	w.StrOpt("source", e.Source)
+	w.StrOpt("viewer", e.Viewer)
+	w.IntOpt("price_micros", e.PriceMicros)
+	w.StrOpt("currency", e.Currency)
+	return end(&w), nil
 }
 
 // Validate implements Typed.

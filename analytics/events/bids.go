@@ -64,38 +64,33 @@ func (e *BidRequest) Key() string {
 
 // Append implements Event.
 func (e *BidRequest) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(TypeBidRequest, &e.Header)
-	w.str("auction_id", e.AuctionID)
-	w.str("exchange", e.Exchange)
-	w.strOpt("publisher", e.Publisher)
-	w.int("imps", int64(e.Imps))
-	w.strsOpt("formats", e.Formats)
-	w.intOpt("floor_micros", e.FloorMicros)
-	w.intOpt("tmax_ms", int64(e.TmaxMS))
-	w.strOpt("cur", e.Currency)
+	w := begin(dst, TypeBidRequest, &e.Header)
+	w.Str("auction_id", e.AuctionID)
+	w.Str("exchange", e.Exchange)
+	w.StrOpt("publisher", e.Publisher)
+	w.Int("imps", int64(e.Imps))
+	w.StrsOpt("formats", e.Formats)
+	w.IntOpt("floor_micros", e.FloorMicros)
+	w.IntOpt("tmax_ms", int64(e.TmaxMS))
+	w.StrOpt("cur", e.Currency)
 	if len(e.Bids) > 0 {
-		w.key("bids")
-		w.b = append(w.b, '[')
+		w.OpenArr("bids")
 		for i := range e.Bids {
 			b := &e.Bids[i]
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = append(w.b, `{"imp":`...)
-			w.quote(b.ImpID)
-			w.int("price_micros", b.PriceMicros)
-			w.str("campaign", b.Campaign)
-			w.str("creative", b.Creative)
-			w.strOpt("deal", b.Deal)
-			w.b = append(w.b, '}')
+			w.Open("")
+			w.Str("imp", b.ImpID)
+			w.Int("price_micros", b.PriceMicros)
+			w.Str("campaign", b.Campaign)
+			w.Str("creative", b.Creative)
+			w.StrOpt("deal", b.Deal)
+			w.Close()
 		}
-		w.b = append(w.b, ']')
+		w.CloseArr()
 	}
-	w.intOpt("nbr", int64(e.NBR))
-	w.strOpt("reason", e.Reason)
-	w.int("latency_us", e.LatencyUS)
-	return w.end(), nil
+	w.IntOpt("nbr", int64(e.NBR))
+	w.StrOpt("reason", e.Reason)
+	w.Int("latency_us", e.LatencyUS)
+	return end(&w), nil
 }
 
 // Validate implements Typed.

@@ -42,21 +42,20 @@ func (e *QoE) Key() string { return e.SessionID }
 
 // Append implements Event.
 func (e *QoE) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(TypeQoE, &e.Header)
-	w.str("session", e.SessionID)
-	w.str("content", e.ContentID)
-	w.strOpt("device", e.Device)
-	w.intOpt("startup_ms", e.StartupMS)
-	w.int("watch_ms", e.WatchMS)
-	w.int("rebuffers", int64(e.Rebuffers))
-	w.int("rebuffer_ms", e.RebufferMS)
-	w.int("bitrate_switches", int64(e.BitrateSwitches))
-	w.int("bitrate_kbps", int64(e.BitrateKbps))
-	w.int("errors", int64(e.Errors))
-	w.strOpt("last_error", e.LastError)
-	w.boolOpt("final", e.Final)
-	return w.end(), nil
+	w := begin(dst, TypeQoE, &e.Header)
+	w.Str("session", e.SessionID)
+	w.Str("content", e.ContentID)
+	w.StrOpt("device", e.Device)
+	w.IntOpt("startup_ms", e.StartupMS)
+	w.Int("watch_ms", e.WatchMS)
+	w.Int("rebuffers", int64(e.Rebuffers))
+	w.Int("rebuffer_ms", e.RebufferMS)
+	w.Int("bitrate_switches", int64(e.BitrateSwitches))
+	w.Int("bitrate_kbps", int64(e.BitrateKbps))
+	w.Int("errors", int64(e.Errors))
+	w.StrOpt("last_error", e.LastError)
+	w.BoolOpt("final", e.Final)
+	return end(&w), nil
 }
 
 // Validate implements Typed.

@@ -29,16 +29,15 @@ func (e *RecsServed) Key() string { return e.UserID }
 
 // Append implements Event.
 func (e *RecsServed) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(TypeRecsServed, &e.Header)
-	w.str("user", e.UserID)
-	w.strOpt("surface", e.Surface)
-	w.str("model", e.Model)
-	w.strOpt("experiment", e.Experiment)
-	w.strOpt("arm", e.Arm)
-	w.strs("items", e.Items)
-	w.intOpt("latency_us", e.LatencyUS)
-	return w.end(), nil
+	w := begin(dst, TypeRecsServed, &e.Header)
+	w.Str("user", e.UserID)
+	w.StrOpt("surface", e.Surface)
+	w.Str("model", e.Model)
+	w.StrOpt("experiment", e.Experiment)
+	w.StrOpt("arm", e.Arm)
+	w.Strs("items", e.Items)
+	w.IntOpt("latency_us", e.LatencyUS)
+	return end(&w), nil
 }
 
 // Validate implements Typed.
@@ -90,16 +89,15 @@ func (e *RecsAction) Key() string { return e.UserID }
 
 // Append implements Event.
 func (e *RecsAction) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(string(e.Kind), &e.Header)
-	w.str("list", e.ListID)
-	w.str("user", e.UserID)
-	w.str("item", e.ItemID)
-	w.int("position", int64(e.Position))
-	w.strOpt("model", e.Model)
-	w.strOpt("experiment", e.Experiment)
-	w.strOpt("arm", e.Arm)
-	return w.end(), nil
+	w := begin(dst, string(e.Kind), &e.Header)
+	w.Str("list", e.ListID)
+	w.Str("user", e.UserID)
+	w.Str("item", e.ItemID)
+	w.Int("position", int64(e.Position))
+	w.StrOpt("model", e.Model)
+	w.StrOpt("experiment", e.Experiment)
+	w.StrOpt("arm", e.Arm)
+	return end(&w), nil
 }
 
 // Validate implements Typed.

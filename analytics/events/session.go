@@ -45,17 +45,16 @@ func (e *SessionStart) Key() string { return e.SessionID }
 
 // Append implements Event.
 func (e *SessionStart) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(TypeSessionStart, &e.Header)
-	w.str("session", e.SessionID)
-	w.str("source", e.Source)
-	w.strOpt("content", e.ContentID)
-	w.strOpt("viewer", e.Viewer)
-	w.str("mode", e.Mode)
-	w.int("preroll_ads", int64(e.PrerollAds))
-	w.int("decision_us", e.DecisionUS)
-	w.int("latency_us", e.LatencyUS)
-	return w.end(), nil
+	w := begin(dst, TypeSessionStart, &e.Header)
+	w.Str("session", e.SessionID)
+	w.Str("source", e.Source)
+	w.StrOpt("content", e.ContentID)
+	w.StrOpt("viewer", e.Viewer)
+	w.Str("mode", e.Mode)
+	w.Int("preroll_ads", int64(e.PrerollAds))
+	w.Int("decision_us", e.DecisionUS)
+	w.Int("latency_us", e.LatencyUS)
+	return end(&w), nil
 }
 
 // Validate implements Typed.

@@ -44,19 +44,18 @@ func (e *Notice) Key() string { return e.AuctionID }
 
 // Append implements Event.
 func (e *Notice) Append(dst []byte) ([]byte, error) {
-	w := jsonw{dst}
-	w.begin(string(e.Kind), &e.Header)
-	w.str("auction_id", e.AuctionID)
-	w.strOpt("exchange", e.Exchange)
-	w.strOpt("imp", e.ImpID)
-	w.strOpt("bid", e.BidID)
-	w.str("campaign", e.Campaign)
-	w.str("creative", e.Creative)
-	w.int("price_micros", e.PriceMicros)
-	w.intOpt("bid_micros", e.BidMicros)
-	w.strOpt("cur", e.Currency)
-	w.intOpt("loss_reason", int64(e.LossReason))
-	return w.end(), nil
+	w := begin(dst, string(e.Kind), &e.Header)
+	w.Str("auction_id", e.AuctionID)
+	w.StrOpt("exchange", e.Exchange)
+	w.StrOpt("imp", e.ImpID)
+	w.StrOpt("bid", e.BidID)
+	w.Str("campaign", e.Campaign)
+	w.Str("creative", e.Creative)
+	w.Int("price_micros", e.PriceMicros)
+	w.IntOpt("bid_micros", e.BidMicros)
+	w.StrOpt("cur", e.Currency)
+	w.IntOpt("loss_reason", int64(e.LossReason))
+	return end(&w), nil
 }
 
 // Validate implements Typed.
