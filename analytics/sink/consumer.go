@@ -30,8 +30,10 @@ func (s *Sink) kafkaOptions(acc *accumulator, in *inserter) []kgo.Opt {
 		if len(revoked) == 0 {
 			return
 		}
-		in.revoke(revoked)
+		// Under acc.mu, which the poll loop holds from taking a flush until it is handed
+		// over: the revoked partitions are pruned from wherever their records are.
 		acc.mu.Lock()
+		in.revoke(revoked)
 		acc.prune(revoked)
 		acc.mu.Unlock()
 		s.log.Info("partitions revoked", "partitions", len(revoked))
@@ -68,12 +70,14 @@ func (s *Sink) poll(ctx context.Context, cl *kgo.Client, acc *accumulator, in *i
 			if !in.waitIdle(ctx) {
 				return
 			}
+			// A revocation cannot fall between take and hand (it holds acc.mu too), so no
+			// revoked partition's batch reaches the inserter.
 			acc.mu.Lock()
-			f := acc.take()
-			acc.mu.Unlock()
-			if len(f.parts) > 0 { // a revocation may have emptied it meanwhile
+			if f := acc.take(); len(f.parts) > 0 { // a revocation may have emptied it
+				in.prewrite(ctx, f)
 				in.hand(f)
 			}
+			acc.mu.Unlock()
 			continue
 		}
 

@@ -46,7 +46,10 @@
 //  2. Before inserting a flush, the sink writes to the ledger table sink_batches, per
 //     partition batch, the offset range and the event-time range it is about to store. The
 //     ledger is written before the data, so every offset that may be in ClickHouse is at or
-//     below the highest last_offset the ledger holds for its partition.
+//     below the highest last_offset the ledger holds for its partition. The poll loop writes
+//     it as it hands the flush over, while the previous flush is being stored, so that the
+//     ledger's round trip is not on the inserter's path (the inserter writes it when that
+//     failed).
 //  3. For each partition it owns, the inserter keeps upTo: the offset up to which rows may
 //     already be stored by an INSERT whose outcome it does not know. On assignment upTo is
 //     the ledger's highest offset for the partition (a previous owner's batches, or our own

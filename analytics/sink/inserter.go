@@ -65,6 +65,18 @@ func (in *inserter) waitIdle(ctx context.Context) bool {
 	return ctx.Err() == nil
 }
 
+// prewrite writes f's ledger rows before f is handed over, while the inserter stores the
+// previous flush, so that the ledger's round trip is off the inserter's path. The ledger only
+// bounds what may be stored, so writing it early is safe whatever happens to f afterwards
+// (a revoked partition's next owner merely checks a range nothing was stored in). On failure
+// it leaves the ledger to the inserter's attempt, which retries.
+func (in *inserter) prewrite(ctx context.Context, f *flush) {
+	if in.crashed.Load() || in.writeLedger(ctx, f) != nil {
+		return
+	}
+	f.intentWritten = true
+}
+
 // hand queues f; the caller waited for waitIdle.
 func (in *inserter) hand(f *flush) {
 	in.mu.Lock()

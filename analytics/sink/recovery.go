@@ -2,12 +2,12 @@ package sink
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/cuepoint/cuepoint/analytics/schema"
 )

@@ -147,12 +147,11 @@ func (s *Sink) Run(ctx context.Context) error {
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.InsertTimeout)
 	defer cancel()
 	if !in.crashed.Load() && in.waitIdle(drainCtx) {
-		acc.mu.Lock()
-		f := acc.take()
-		acc.mu.Unlock()
-		if len(f.parts) > 0 {
+		acc.mu.Lock() // see poll: no revocation between take and hand
+		if f := acc.take(); len(f.parts) > 0 {
 			in.hand(f)
 		}
+		acc.mu.Unlock()
 	}
 	in.close()
 	select {
