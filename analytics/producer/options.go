@@ -18,6 +18,8 @@ const (
 	DefaultDeliveryTimeout = 2 * time.Second
 	DefaultMemoryLimit     = 64 << 20
 	DefaultQueueSize       = 1 << 16
+	DefaultLinger          = 5 * time.Millisecond
+	DefaultBatchRecords    = 256
 	DefaultMaxEventBytes   = 1 << 20
 	DefaultReplayBackoff   = 100 * time.Millisecond
 	DefaultMaxReplayWait   = 5 * time.Second
@@ -36,6 +38,8 @@ type options struct {
 	deliveryTimeout time.Duration
 	memoryLimit     int64
 	queueSize       int
+	linger          time.Duration
+	batchRecords    int
 	maxEventBytes   int
 	backoff         time.Duration
 	maxBackoff      time.Duration
@@ -52,6 +56,8 @@ func defaults() options {
 		deliveryTimeout: DefaultDeliveryTimeout,
 		memoryLimit:     DefaultMemoryLimit,
 		queueSize:       DefaultQueueSize,
+		linger:          DefaultLinger,
+		batchRecords:    DefaultBatchRecords,
 		maxEventBytes:   DefaultMaxEventBytes,
 		backoff:         DefaultReplayBackoff,
 		maxBackoff:      DefaultMaxReplayWait,
@@ -98,6 +104,15 @@ func WithMemoryLimit(bytes int64) Option { return func(c *options) { c.memoryLim
 
 // WithQueueSize bounds the records waiting between Emit and the dispatcher (default 65536).
 func WithQueueSize(n int) Option { return func(c *options) { c.queueSize = n } }
+
+// WithLinger sets how long the dispatcher lets records gather after the first one of a batch
+// before it hands them to the Kafka client (default 5 ms), and how many records make it go at
+// once (default 256). Emit wakes the dispatcher once per batch, not once per event: at 10k
+// events/s that is a few hundred wake-ups a second instead of ten thousand. The Kafka client
+// lingers too (10 ms by default) to fill its produce requests, so this adds no request.
+func WithLinger(d time.Duration, records int) Option {
+	return func(c *options) { c.linger, c.batchRecords = d, records }
+}
 
 // WithMaxEventBytes refuses events whose key and encoding exceed n bytes (default 1 MiB).
 func WithMaxEventBytes(n int) Option { return func(c *options) { c.maxEventBytes = n } }

@@ -45,8 +45,8 @@ type Producer struct {
 	cl       *kgo.Client
 	spool    *spool
 	stats    *stats
-	queue    chan *rec
 	pool     sync.Pool
+	inq      handoff // records emitted, waiting for the dispatcher
 	inflight inflight
 
 	quit         chan struct{} // closed by Close: the dispatcher drains the queue and returns
@@ -110,7 +110,6 @@ func New(brokers []string, opts ...Option) (*Producer, error) {
 		cl:           cl,
 		spool:        sp,
 		stats:        st,
-		queue:        make(chan *rec, cfg.queueSize),
 		quit:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
 		syncStop:     make(chan struct{}),
@@ -122,6 +121,7 @@ func New(brokers []string, opts ...Option) (*Producer, error) {
 		return r
 	}
 	p.inflight.init()
+	p.inq.init(cfg.queueSize, cfg.batchRecords)
 	p.replayCtx, p.stopReplay = context.WithCancel(context.Background())
 	p.replay.init(p)
 	if n := len(sp.sealed); n > 0 {
@@ -147,8 +147,8 @@ func (c *options) validate(brokers []string) error {
 		return fmt.Errorf("producer: spool of %d bytes with %d-byte segments: want 0 < segment ≤ spool", c.spoolBytes, c.segmentBytes)
 	case c.deliveryTimeout < time.Second:
 		return fmt.Errorf("producer: delivery timeout %s: the Kafka client allows 1s or more", c.deliveryTimeout)
-	case c.queueSize <= 0, c.syncInterval <= 0, c.backoff <= 0, c.maxBackoff < c.backoff:
-		return errors.New("producer: queue size, sync interval and replay backoff must be positive")
+	case c.queueSize <= 0, c.syncInterval <= 0, c.backoff <= 0, c.maxBackoff < c.backoff, c.linger < 0, c.batchRecords <= 0:
+		return errors.New("producer: queue size, sync interval, replay backoff and batch records must be positive, linger not negative")
 	}
 	return nil
 }
@@ -185,13 +185,11 @@ func (p *Producer) TryEmit(ev events.Event) error {
 	if p.mem.Add(n) > p.cfg.memoryLimit {
 		return p.refuse(r, n, reasonOverloaded, ErrOverloaded)
 	}
-	select {
-	case p.queue <- r:
-		p.state.Add(-1)
-		return nil
-	default:
+	if !p.inq.put(r) {
 		return p.refuse(r, n, reasonOverloaded, ErrOverloaded)
 	}
+	p.state.Add(-1)
+	return nil
 }
 
 // refuse drops a record TryEmit could not accept, releasing mem bytes of its memory budget.
@@ -220,23 +218,44 @@ func (p *Producer) release(r *rec) {
 	p.put(r)
 }
 
-// dispatchLoop moves records from the queue to Kafka, or to the spool while it is pending.
+// dispatchLoop moves records from the hand-off queue to Kafka, or to the spool while it is
+// pending, a batch at a time: woken by the first record of a batch, it lets records gather for
+// the linger (or until the batch is full), then dispatches them all.
 func (p *Producer) dispatchLoop() {
 	defer close(p.dispatchDone)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
-		case r := <-p.queue:
-			p.dispatch(r)
+		case <-p.inq.wake:
 		case <-p.quit:
-			for {
-				select {
-				case r := <-p.queue:
-					p.dispatch(r)
-				default:
-					return
-				}
-			}
+			p.dispatchAll()
+			return
 		}
+		if p.inq.len() < p.inq.batch && p.cfg.linger > 0 {
+			linger.Reset(p.cfg.linger)
+			select {
+			case <-p.inq.wake: // the batch is full
+			case <-linger.C:
+			case <-p.quit:
+			}
+			linger.Stop()
+		}
+		p.dispatchAll()
+	}
+}
+
+// dispatchAll dispatches every record in the hand-off queue.
+func (p *Producer) dispatchAll() {
+	for {
+		batch := p.inq.take()
+		if len(batch) == 0 {
+			return
+		}
+		for _, r := range batch {
+			p.dispatch(r)
+		}
+		p.inq.recycle(batch)
 	}
 }
 
@@ -289,7 +308,7 @@ func (p *Producer) awaitInflight() {
 			return
 		default:
 		}
-		if len(p.queue) > cap(p.queue)/2 || p.mem.Load() > p.cfg.memoryLimit/4*3 || time.Now().After(deadline) {
+		if p.inq.len() > p.cfg.queueSize/2 || p.mem.Load() > p.cfg.memoryLimit/4*3 || time.Now().After(deadline) {
 			p.stats.orderAtRisk(p.inflight.count())
 			return
 		}
@@ -311,7 +330,7 @@ func (p *Producer) awaitDrain() {
 			return
 		default:
 		}
-		if len(p.queue) > cap(p.queue)/2 || p.mem.Load() > p.cfg.memoryLimit/4*3 || time.Now().After(deadline) {
+		if p.inq.len() > p.cfg.queueSize/2 || p.mem.Load() > p.cfg.memoryLimit/4*3 || time.Now().After(deadline) {
 			p.spool.abortDrain()
 			return
 		}

@@ -303,3 +303,21 @@ type failing struct{}
 func (failing) Family() events.Family             { return events.FamilyRecs }
 func (failing) Key() string                       { return "k" }
 func (failing) Append(dst []byte) ([]byte, error) { return dst, errors.New("cannot encode") }
+
+// TestBatchedHandOff: the dispatcher wakes per batch, yet no event waits on the linger for
+// ever. With an hour's linger, a full batch goes to Kafka at once, and Close delivers the
+// records of a batch that never filled.
+func TestBatchedHandOff(t *testing.T) {
+	k := newKafka(t, 3)
+	p := newProducer(t, k.brokers(), append(testOptions(t, t.TempDir()), WithLinger(time.Hour, 8))...)
+	e := newEmitter(5)
+	e.emit(t, p, 16) // two full batches
+	waitFor(t, "two full batches acknowledged", func() bool { return p.Stats().Produced == 16 })
+	e.emit(t, p, 5) // a batch that never fills
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.Produced+s.Spooled != 21 || s.Dropped != 0 {
+		t.Fatalf("after Close: %+v, want all 21 events produced or spooled, none dropped", s)
+	}
+}

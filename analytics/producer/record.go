@@ -83,3 +83,68 @@ func (l *inflight) takeAll() []*rec {
 	l.n.Store(0)
 	return out
 }
+
+// handoff is the bounded queue between Emit and the dispatcher. Emit appends under a mutex held
+// for an append; it signals wake only when the queue was empty (the dispatcher starts its
+// linger) or reaches a full batch (the dispatcher goes at once), so the dispatcher wakes once
+// per batch rather than once per event. The dispatcher takes the whole queue at once and hands
+// the slice back for reuse, so neither side allocates in the steady state.
+type handoff struct {
+	mu    sync.Mutex
+	recs  []*rec
+	spare []*rec // the dispatcher's: the slice it last took, emptied
+	n     atomic.Int64
+	max   int // queue size: put refuses beyond it
+	batch int
+	wake  chan struct{}
+}
+
+func (h *handoff) init(max, batch int) {
+	h.max, h.batch = max, batch
+	h.recs = make([]*rec, 0, min(max, 1024))
+	h.wake = make(chan struct{}, 1)
+}
+
+// put queues r; false when the queue is full.
+func (h *handoff) put(r *rec) bool {
+	h.mu.Lock()
+	n := len(h.recs)
+	if n >= h.max {
+		h.mu.Unlock()
+		return false
+	}
+	h.recs = append(h.recs, r)
+	h.n.Store(int64(n + 1))
+	h.mu.Unlock()
+	if n == 0 || n+1 == h.batch {
+		select {
+		case h.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
+	return true
+}
+
+// take empties the queue, returning its records in the order they were put.
+func (h *handoff) take() []*rec {
+	h.mu.Lock()
+	out := h.recs
+	if len(out) == 0 {
+		h.mu.Unlock()
+		return nil
+	}
+	h.recs = h.spare[:0]
+	h.n.Store(0)
+	h.mu.Unlock()
+	h.spare = nil
+	return out
+}
+
+// recycle gives back the slice take returned, once its records are dispatched.
+func (h *handoff) recycle(s []*rec) {
+	clear(s)
+	h.spare = s[:0]
+}
+
+// len is the number of records queued.
+func (h *handoff) len() int { return int(h.n.Load()) }
