@@ -286,3 +286,27 @@ func TestDaypartInViewerTime(t *testing.T) {
 		t.Errorf("04:30 local: %d, want no bid", code)
 	}
 }
+
+// TestPricedOutStopsAtTheFloor: a floor above every campaign's value is a 204 counted as
+// below_floor, the scan stopping at the first campaign that cannot reach it; a floor some
+// campaigns reach still gets their bids, and a deal with a lower floor than the imp's still bids.
+func TestPricedOutStopsAtTheFloor(t *testing.T) {
+	cs := benchCampaigns(2000, 3)
+	b := newTestBidder(t, testConfig(), Deps{}, cs...)
+	before := b.nobidCounter(reasonFloor).Get()
+	req := func(floor int, pmp string) string {
+		return fmt.Sprintf(`{"id":"r","at":1,"imp":[{"id":"1","video":{"mimes":["video/mp4"],"maxduration":30},"bidfloor":%d%s}],"app":{"bundle":"a.b"},"device":{"devicetype":3,"geo":{"country":"USA"}}}`, floor, pmp)
+	}
+	if code, _, _ := call(t, b, req(900, "")); code != 204 {
+		t.Fatalf("floor $900: %d, want 204", code)
+	}
+	if got := b.nobidCounter(reasonFloor).Get() - before; got != 1 {
+		t.Errorf("below_floor no-bids: %v, want 1", got)
+	}
+	if code, _, _ := call(t, b, req(20, "")); code != 200 {
+		t.Errorf("floor $20: %d, want a bid", code)
+	}
+	if code, resp, _ := call(t, b, req(900, `,"pmp":{"deals":[{"id":"deal-ctv-premium","bidfloor":5}]}`)); code != 200 || bidsOf(resp)[0].DealID != "deal-ctv-premium" {
+		t.Errorf("deal at $5 under an imp floor of $900: %d, want a deal bid", code)
+	}
+}

@@ -312,6 +312,29 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 			dealFloorMax = max(dealFloorMax, fl)
 		}
 	}
+	// The lowest floor any bid on this imp faces: a campaign whose value cannot reach it, and
+	// every later one, is below the floor (priced-out requests stop at once).
+	minFloor := int64(math.MaxInt64)
+	if open {
+		minFloor = impFloor
+	}
+	if imp.PMP != nil {
+		for i := range imp.PMP.Deals {
+			d := &imp.PMP.Deals[i]
+			if len(d.WSeat) > 0 && !contains(d.WSeat, b.cfg.Seat) {
+				continue // never matched
+			}
+			fl := impFloor
+			if d.BidFloor > 0 {
+				var ok bool
+				if fl, ok = toUSD(d.BidFloor, d.BidFloorCur, b.cfg.FX); !ok {
+					continue // never bid
+				}
+			}
+			minFloor = min(minFloor, fl)
+		}
+	}
+	floorStop := !b.exhaustive && minFloor != math.MaxInt64 && minFloor > 0
 
 	// scan prices the candidates. Campaigns come in decreasing base CPM (Index orders them so)
 	// and no price exceeds base × the imp's largest multiplier: once the third best price of
@@ -330,6 +353,11 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		}
 		rc.impRes.forEach(func(o uint32) bool {
 			e := ix.entries[o]
+			if floorStop && int64(float64(e.base)*maxMult) < minFloor {
+				// No value from here on reaches a floor (values are at most base × maxMult).
+				reason = reasonFloor
+				return false
+			}
 			c := e.c
 			value := e.value(&mults)
 			if prune && rc.cover.ruledOut(e, imp, value) { // no price exceeds the value
