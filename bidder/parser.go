@@ -48,14 +48,14 @@ type sourceExt25 struct {
 // parseRequest decodes an OpenRTB 2.5/2.6 bid request into req (which must be zero) and
 // validates what the bidder relies on. Every error wraps errBadRequest and names the field.
 func parseRequest(body []byte, req *openrtb2.BidRequest, f *requestFacts) (err error) {
-	// goccy/go-json v0.10.5 has panicked on some malformed input (a fuzz finding of
-	// analytics/events): a decoder panic is malformed JSON, a 400, never a 500.
+	// goccy/go-json v0.10.5 (the 2.5 extensions below) has panicked on some malformed input (a
+	// fuzz finding of analytics/events): a decoder panic is malformed JSON, a 400, never a 500.
 	defer func() {
 		if p := recover(); p != nil {
 			err = badRequest("malformed JSON (decoder: %v)", p)
 		}
 	}()
-	if err := json.Unmarshal(body, req); err != nil {
+	if err := decodeRequest(body, req); err != nil {
 		return badRequest("malformed JSON: %v", shortErr(err))
 	}
 	if req.ID == "" {
