@@ -23,7 +23,8 @@ const maxCapQueries = 256
 
 // checkCaps asks the featurestore for the viewer's impressions of the capped campaigns among
 // the request's candidates, and marks in rc.overCap those at their cap. Campaigns it could not
-// check (no viewer, no personalization, an error, too many) are marked too.
+// check (no viewer, no personalization, an error, too many) are marked too. The look-up has
+// until the request's deadline less half of --min-work.
 func (b *Bidder) checkCaps(ctx context.Context, rc *requestCtx, ix *Index) {
 	rc.overCap.copyFrom(rc.res)
 	rc.overCap.and(ix.capped)
@@ -44,7 +45,12 @@ func (b *Bidder) checkCaps(ctx context.Context, rc *requestCtx, ix *Index) {
 		rc.capOrd = append(rc.capOrd, o)
 		return true
 	})
-	if err := b.features.Frequency(ctx, rc.facts.viewerID, rc.capQ, rc.now); err != nil {
+	// The deadline's context only now: most requests match no capped campaign (a context with
+	// a deadline is a timer set and stopped).
+	fctx, cancel := context.WithDeadline(ctx, rc.deadline.Add(-b.cfg.MinWork/2))
+	err := b.features.Frequency(fctx, rc.facts.viewerID, rc.capQ, rc.now)
+	cancel()
+	if err != nil {
 		featureErrors.Inc()
 		return
 	}

@@ -67,9 +67,7 @@ func (b *Bidder) decide(ctx context.Context, rc *requestCtx) string {
 	if rc.res.empty() {
 		return reasonNoMatch
 	}
-	fctx, cancel := context.WithDeadline(ctx, rc.deadline.Add(-b.cfg.MinWork/2))
-	b.checkCaps(fctx, rc, ix)
-	cancel()
+	b.checkCaps(ctx, rc, ix)
 	reason := reasonNoMatch
 	for i := range req.Imp {
 		if r := b.auctionImp(rc, ix, &req.Imp[i]); r != reasonNone {
