@@ -19,6 +19,16 @@ func (b bitset) and(o bitset) {
 	}
 }
 
+// intersects reports whether b and o share a member.
+func (b bitset) intersects(o bitset) bool {
+	for i := range b {
+		if b[i]&o[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (b bitset) count() int {
 	n := 0
 	for _, w := range b {

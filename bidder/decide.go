@@ -344,7 +344,12 @@ func (b *Bidder) auctionImp(rc *requestCtx, ix *Index, imp *openrtb2.Imp) string
 		reason = reasonNoMatch
 		var topOpen, topDeal [3]int64
 		dealSeen := 0
-		maxMult := mults.max()
+		maxMult := 0.0 // bounds the value multiplier of every matching campaign
+		for o := range ix.objectives {
+			if mults[o] > maxMult && rc.impRes.intersects(ix.objectives[o]) {
+				maxMult = mults[o]
+			}
+		}
 		prune := dynamicPod && !b.exhaustive
 		if prune {
 			rc.cover.reset(podMaxSeq(imp.Video))

@@ -307,6 +307,9 @@ type Index struct {
 	capped  bitset // campaigns with a frequency cap
 	// dealCampaigns are the campaigns that bid in deals only.
 	dealCampaigns bitset
+	// objectives are the campaigns of each objective (objectiveIndex): the auction's bound on
+	// values uses the multipliers of the objectives present among the matching campaigns only.
+	objectives [3]bitset
 	dims          [numDims]postings
 	// blocks map a campaign attribute to the campaigns that have it, for the request's block
 	// lists: badv (advertiser domains, with parents), bcat (ad categories, with parents), bapp.
@@ -403,8 +406,12 @@ func NewIndex(campaigns []*Campaign) *Index {
 	}
 	n := len(ix.entries)
 	ix.all, ix.capped, ix.dealCampaigns = newBitset(n), newBitset(n), newBitset(n)
+	for o := range ix.objectives {
+		ix.objectives[o] = newBitset(n)
+	}
 	for i, e := range ix.entries {
 		ix.all.set(uint32(i))
+		ix.objectives[e.obj].set(uint32(i))
 		if e.c.FreqCap != nil {
 			ix.capped.set(uint32(i))
 		}

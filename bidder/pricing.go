@@ -128,5 +128,3 @@ func valueOf(base, maxCPM int64, obj uint8, m *multipliers) int64 {
 // maxMultiplier bounds every objective's multiplier (see objectiveMultipliers).
 const maxMultiplier = 2.5
 
-// max returns the largest multiplier: base × max() bounds every campaign's value on the imp.
-func (m *multipliers) max() float64 { return max(m[0], m[1], m[2]) }
