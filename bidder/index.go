@@ -310,7 +310,7 @@ type Index struct {
 	// objectives are the campaigns of each objective (objectiveIndex): the auction's bound on
 	// values uses the multipliers of the objectives present among the matching campaigns only.
 	objectives [3]bitset
-	dims          [numDims]postings
+	dims       [numDims]postings
 	// blocks map a campaign attribute to the campaigns that have it, for the request's block
 	// lists: badv (advertiser domains, with parents), bcat (ad categories, with parents), bapp.
 	blocks [numBlocks]map[string][]uint32

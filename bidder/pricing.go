@@ -127,4 +127,3 @@ func valueOf(base, maxCPM int64, obj uint8, m *multipliers) int64 {
 
 // maxMultiplier bounds every objective's multiplier (see objectiveMultipliers).
 const maxMultiplier = 2.5
-
