@@ -30,8 +30,9 @@ func WriteText(w io.Writer, r *Result, slo SLO) {
 	if len(r.Status) > 0 {
 		line("status", "%s", statusLine(r.Status))
 	}
-	line("generator", "dispatch lag p99 %s max %s; connection wait p99 %s max %s; CPU %.0f%%",
-		fmtDur(quantile(r.Lag, 99)), fmtDur(quantile(r.Lag, 100)), fmtDur(quantile(r.Wait, 99)), fmtDur(quantile(r.Wait, 100)), 100*r.CPUBusy)
+	line("generator", "dispatch lag p99 %s max %s; connection wait p99 %s max %s; CPU %.0f%% of GOMAXPROCS %d, %.1f µs per request",
+		fmtDur(quantile(r.Lag, 99)), fmtDur(quantile(r.Lag, 100)), fmtDur(quantile(r.Wait, 99)), fmtDur(quantile(r.Wait, 100)),
+		100*r.CPUBusy, r.Procs, float64(r.CPUPerRequest())/1e3)
 	if len(r.Scenarios) > 1 {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

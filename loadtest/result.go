@@ -3,7 +3,6 @@ package loadtest
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -45,6 +44,10 @@ type Result struct {
 	// time) that it used during the run: near 1, the generator (or whatever else runs in the
 	// process) had no CPU to spare. 0 where the platform does not say.
 	CPUBusy float64
+	// CPU is the CPU time (user + system, the kernel's work on its sockets included) the process
+	// used during the run, 0 where the platform does not say; Procs is its GOMAXPROCS then.
+	CPU   time.Duration
+	Procs int
 
 	Status    map[int]uint64 // by HTTP status code, successes included
 	Scenarios []ScenarioResult
@@ -65,6 +68,16 @@ type ScenarioResult struct {
 // Sent is the number of requests that were actually sent (finished, minus those that expired
 // in the queue).
 func (r *Result) Sent() uint64 { return r.Requests - r.Expired }
+
+// CPUPerRequest is the generator's CPU time per request sent (0 when unknown): what the
+// generator costs the machine it shares with the target. The process's other work (an
+// in-process target in tests) counts too.
+func (r *Result) CPUPerRequest() time.Duration {
+	if r.Sent() == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Sent())
+}
 
 // AchievedRate is the rate at which requests were actually sent, per second.
 func (r *Result) AchievedRate() float64 {
@@ -124,7 +137,7 @@ func (r *Result) Warnings() []string {
 		w = append(w, msg+". Lower --rate, or run the generator on more cores or machines.")
 	case r.cpuBound():
 		w = append(w, fmt.Sprintf("the generator could not keep up: it sent %.1f/s of the %.1f/s offered while its process used %.0f%% of the CPU it may use (GOMAXPROCS=%d); requests waited for a busy worker, and that wait is in the latencies. Lower --rate, or run the generator on more cores or machines.",
-			achieved, r.Rate, 100*r.CPUBusy, runtime.GOMAXPROCS(0)))
+			achieved, r.Rate, 100*r.CPUBusy, r.Procs))
 	case !r.Interrupted && r.Rate > 0 && achieved < 0.98*r.Rate:
 		w = append(w, fmt.Sprintf("achieved %.1f/s of the %.1f/s offered: requests waited for a free connection (wait p99 %s) or expired unsent (%d).",
 			achieved, r.Rate, fmtDur(quantile(r.Wait, 99)), r.Expired))

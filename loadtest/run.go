@@ -49,11 +49,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	procs := runtime.GOMAXPROCS(0)
+	if n := cfg.procs(); n > 0 && n != procs {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
+		procs = n
+	}
 	r := &runner{cfg: cfg, lag: newHistogram()}
 	r.endpoints = r.buildEndpoints()
 	defer r.closeEndpoints()
 
-	nShards := min(cfg.Connections, 2*runtime.GOMAXPROCS(0))
+	nShards := min(cfg.Connections, 2*procs)
 	r.shards = make([]*shard, nShards)
 	for i := range r.shards {
 		r.shards[i] = newShard(len(cfg.Mix))
@@ -80,8 +85,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	col.stop()
 
 	res := r.result(interrupted, col.intervals)
+	res.Procs = procs
 	if cpu1, ok := processCPU(); ok && cpuOK {
-		res.CPUBusy = float64(cpu1-cpu0) / (float64(time.Since(r.t0)) * float64(runtime.GOMAXPROCS(0)))
+		res.CPU = cpu1 - cpu0
+		res.CPUBusy = float64(res.CPU) / (float64(time.Since(r.t0)) * float64(procs))
 	}
 	return res, nil
 }

@@ -58,6 +58,8 @@ type GeneratorSummary struct {
 	WaitMS     Percentiles `json:"connection_wait_ms"`
 	QueueFullS float64     `json:"queue_full_s"`
 	CPUBusy    float64     `json:"cpu_busy"`
+	CPUPerReq  float64     `json:"cpu_us_per_request"`
+	Procs      int         `json:"procs"`
 }
 
 // ScenarioSummary is one scenario of a mix.
@@ -99,7 +101,8 @@ func Summarize(r *Result, slo SLO, withSeries bool) Summary {
 		ErrorKinds: ErrorKinds{Timeout: r.Timeouts, Expired: r.Expired, HTTP: r.HTTPErrors, Transport: r.TransportErrors},
 		Status:     statusMap(r.Status),
 		Generator: GeneratorSummary{Behind: r.GeneratorBehind(), LagMS: percentiles(r.Lag), WaitMS: percentiles(r.Wait),
-			QueueFullS: round3(r.QueueFull.Seconds()), CPUBusy: round3(r.CPUBusy)},
+			QueueFullS: round3(r.QueueFull.Seconds()), CPUBusy: round3(r.CPUBusy),
+			CPUPerReq: round3(float64(r.CPUPerRequest()) / 1e3), Procs: r.Procs},
 		Unsent: r.Unsent, Interrupted: r.Interrupted, Warnings: r.Warnings(),
 	}
 	for _, sc := range r.Scenarios {

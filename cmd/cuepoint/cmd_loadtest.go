@@ -49,6 +49,7 @@ omission). See docs/loadtest.md.`)
 	sources := fs.StringList("ssai-sources", []string{"demo"}, "SSAI sources for /ssai/{source}/master.m3u8")
 	liveSessions := fs.Int("live-sessions", 5000, "sessions --scenario ssai-live starts (of the first --ssai-sources, a live source) before refreshing their media playlists")
 	progress := fs.Bool("progress", true, "print a progress line every second to stderr")
+	procs := fs.Int("procs", 0, fmt.Sprintf("GOMAXPROCS of the generator: 0 picks one per %d requests/s offered (unless $GOMAXPROCS is set); fewer cost less CPU per request and leave the other cores to the target", loadtest.ProcsRate))
 
 	var (
 		arr     loadtest.Arrival
@@ -73,6 +74,8 @@ omission). See docs/loadtest.md.`)
 			return usage("output", fmt.Errorf("want text, json or html, got %q", *output))
 		case !(*factor > 1):
 			return usage("find-max-factor", fmt.Errorf("must be > 1, got %g", *factor))
+		case *procs < 0 || *procs > loadtest.MaxProcs:
+			return usage("procs", fmt.Errorf("must be in [0, %d], got %d", loadtest.MaxProcs, *procs))
 		case *pool < 1 || *pool > 1<<20:
 			return usage("pool", fmt.Errorf("must be in [1, %d], got %d", 1<<20, *pool))
 		}
@@ -131,7 +134,10 @@ omission). See docs/loadtest.md.`)
 	}
 	cfg := loadtest.Config{
 		Name: *scenario, Mix: mix, Rate: *rate, Duration: *duration, Arrival: arr,
-		Connections: *connections, Timeout: *timeout, Seed: *seed,
+		Connections: *connections, Timeout: *timeout, Seed: *seed, Procs: *procs,
+	}
+	if *procs == 0 && os.Getenv("GOMAXPROCS") == "" {
+		cfg.Procs = loadtest.AutoProcs
 	}
 	if *progress {
 		cfg.Progress = loadtest.ProgressPrinter(stderr)
