@@ -66,8 +66,11 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 		if k == kindWin && inNURL {
 			k = kindVAST // the win notice that answers with the VAST
 		}
-		rc.scratch = appendNoticeURL(rc.scratch[:0], b.cfg.PublicURL, k, rc.tok)
-		dst = appendJSONBytes(dst, rc.scratch)
+		// JSON-safe as it stands: New refuses a public URL with quotes, backslashes or control
+		// characters, and the token is base64url.
+		dst = append(dst, '"')
+		dst = appendNoticeURL(dst, b.cfg.PublicURL, k, rc.tok)
+		dst = append(dst, '"')
 	}
 	if !inNURL {
 		// Markup: the impression pixel, then VAST or HTML around it.
@@ -201,5 +204,3 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
-
-func appendJSONBytes(dst, b []byte) []byte { return appendJSONString(dst, unsafeString(b)) }
