@@ -86,7 +86,8 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set(fasthttp.HeaderContentEncoding, "gzip")
 		ctx.SetBody(rc.zbuf.Bytes())
 	} else {
-		ctx.SetBody(rc.out)
+		// The response takes rc.out's buffer and rc keeps the one it had: no copy of the body.
+		rc.out = ctx.Response.SwapBody(rc.out)
 	}
 	b.bidResponses.Inc()
 }
