@@ -557,7 +557,7 @@ func (d *decoder) intValue(bits int) (int64, bool) {
 		if d.err != nil {
 			return 0, false
 		}
-		n, err := strconv.ParseInt(lit, 10, 64)
+		n, err := parseInt(lit)
 		if err == nil && bits < 64 {
 			if trunc := (n << (64 - bits)) >> (64 - bits); trunc != n {
 				err = strconv.ErrRange
@@ -572,6 +572,29 @@ func (d *decoder) intValue(bits int) (int64, bool) {
 	}
 	d.typeError("number")
 	return 0, false
+}
+
+// parseInt is strconv.ParseInt(lit, 10, 64) with a loop of its own for the usual short integer.
+func parseInt(lit string) (int64, error) {
+	digits := lit
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return strconv.ParseInt(lit, 10, 64)
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(lit, 10, 64) // a fraction or an exponent: its error
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(lit) {
+		n = -n
+	}
+	return n, nil
 }
 
 func decodeInt[T integer](d *decoder, p *T) {

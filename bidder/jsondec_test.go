@@ -101,3 +101,18 @@ func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseInt: parseInt is strconv.ParseInt(s, 10, 64).
+func FuzzParseInt(f *testing.F) {
+	for _, s := range []string{"0", "-0", "7", "-128", "999999999999999999", "-999999999999999999", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1.5", "1e2", "-", "", "+1", "1_0", "00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, errWant := strconv.ParseInt(s, 10, 64)
+		got, errGot := parseInt(s)
+		if (errWant == nil) != (errGot == nil) || errWant == nil && got != want {
+			t.Fatalf("%q: strconv %d, %v; parseInt %d, %v", s, want, errWant, got, errGot)
+		}
+	})
+}
