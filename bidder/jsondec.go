@@ -520,7 +520,8 @@ func (d *decoder) intern(b []byte) string {
 		return string(b)
 	}
 	if cap(d.strs)-len(d.strs) < len(b) {
-		d.strs = make([]byte, 0, max(1024, 2*cap(d.strs)))
+		// Sized by the body: string values are typically a third of a bid request's bytes.
+		d.strs = make([]byte, 0, max(len(d.data)/3, 512))
 	}
 	start := len(d.strs)
 	d.strs = append(d.strs, b...)

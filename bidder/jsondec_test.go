@@ -67,8 +67,9 @@ func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	files, _ := filepath.Glob("testdata/*.json")
+	shapes, _ := filepath.Glob("testdata/loadtest/*.json")
 	corpus, _ := filepath.Glob("testdata/fuzz/FuzzHandleBid/*")
-	for _, p := range append(files, corpus...) {
+	for _, p := range append(append(files, shapes...), corpus...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

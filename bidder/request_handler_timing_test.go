@@ -1,6 +1,8 @@
 package bidder
 
 import (
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,6 +61,33 @@ func runHandler(b *testing.B, h fasthttp.RequestHandler, body []byte, gzipOut bo
 	b.ReportMetric(1e9/cpuNS, "req/s/core")
 }
 
+// runMix is runHandler over several bodies in turn (200 or 204 each).
+func runMix(b *testing.B, h fasthttp.RequestHandler, bodies [][]byte) {
+	if len(bodies) == 0 {
+		b.Fatal("no bodies")
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod("POST")
+	ctx.Request.SetRequestURI("/openrtb2/bid")
+	ctx.Request.Header.SetContentType("application/json")
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	i := 0
+	for b.Loop() {
+		ctx.Request.SetBody(bodies[i%len(bodies)])
+		i++
+		ctx.Response.Reset()
+		h(&ctx)
+		if c := ctx.Response.StatusCode(); c != 200 && c != 204 {
+			b.Fatalf("status %d: %s", c, ctx.Response.Body())
+		}
+	}
+	b.StopTimer()
+	cpuNS := float64((processCPU() - cpu0).Nanoseconds()) / float64(b.N)
+	b.ReportMetric(cpuNS, "cpu-ns/op")
+	b.ReportMetric(1e9/cpuNS, "req/s/core")
+}
+
 // processCPU is the user+system CPU time of the process so far.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
@@ -76,6 +105,15 @@ func BenchmarkHandleBid(b *testing.B) {
 	// The load generator's dynamic pod (one imp, poddur 90, maxseq 6): half its CTV requests.
 	dyn := readFixture(b, "ctv_dynamic_pod.json")
 	b.Run("ctv-dynamic-pod", func(b *testing.B) { runHandler(b, srv.Handler(), dyn, false) })
+	// One request of each shape the load generator sends (testdata/loadtest: CTV structured and
+	// dynamic pods, app interstitial, web video, display with deals, priced out), in turn: the
+	// handler's share of what `cuepoint loadtest --scenario bidder` costs the bidder.
+	files, _ := filepath.Glob("testdata/loadtest/*.json")
+	var mix [][]byte
+	for _, f := range files {
+		mix = append(mix, readFixture(b, strings.TrimPrefix(f, "testdata/")))
+	}
+	b.Run("loadtest-mix", func(b *testing.B) { runMix(b, srv.Handler(), mix) })
 }
 
 // fixedBid is the floor handler's answer: one bid of the shape the bidder sends.
