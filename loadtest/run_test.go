@@ -235,6 +235,7 @@ func TestConfigValidation(t *testing.T) {
 		"duration":    func(c *Config) { c.Duration = 0 },
 		"connections": func(c *Config) { c.Connections = 0 },
 		"timeout":     func(c *Config) { c.Timeout = time.Hour },
+		"procs":       func(c *Config) { c.Procs = -2 },
 		"empty mix":   func(c *Config) { c.Mix = nil },
 		"weight":      func(c *Config) { c.Mix = []Weighted{{Scenario: URL("http://x/"), Weight: 0}} },
 		"relative":    func(c *Config) { c.Mix = urlMix("/path") },
@@ -247,6 +248,48 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := Run(context.Background(), c); err == nil {
 			t.Errorf("%s: invalid config accepted", name)
 		}
+	}
+}
+
+// Procs sets GOMAXPROCS for the run only, the result says which it was and what the run cost
+// per request; AutoProcs gives one P per ProcsRate arrivals/s, within the CPUs there are.
+func TestProcs(t *testing.T) {
+	ts := serve(t, okHandler)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	res, err := Run(context.Background(), Config{Mix: urlMix(ts.URL), Rate: 200, Duration: 200 * time.Millisecond, Connections: 4, Procs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Procs != 1 || runtime.GOMAXPROCS(0) != 2 {
+		t.Errorf("Procs 1: result says %d, GOMAXPROCS after the run %d; want 1 and 2 (restored)", res.Procs, runtime.GOMAXPROCS(0))
+	}
+	if res.Requests != 40 || res.Errors != 0 {
+		t.Errorf("%d requests, %d errors; want 40, 0", res.Requests, res.Errors)
+	}
+	if runtime.GOOS == "linux" && (res.CPU <= 0 || res.CPUPerRequest() != res.CPU/40) {
+		t.Errorf("CPU %s, per request %s", res.CPU, res.CPUPerRequest())
+	}
+	if got := Summarize(res, nil, false).Generator; got.Procs != 1 || got.CPUPerReq != round3(float64(res.CPUPerRequest())/1e3) {
+		t.Errorf("summary generator %+v", got)
+	}
+
+	cpus := runtime.NumCPU()
+	for _, tc := range []struct {
+		procs int
+		rate  float64
+		want  int
+	}{
+		{0, 100, 0}, {3, 100, 3}, {AutoProcs, 100, 1}, {AutoProcs, ProcsRate, 1},
+		{AutoProcs, ProcsRate + 1, min(2, cpus)}, {AutoProcs, MaxRate, cpus},
+	} {
+		c := Config{Mix: urlMix("http://x/"), Rate: tc.rate, Procs: tc.procs}
+		if got := c.procs(); got != tc.want {
+			t.Errorf("Procs %d at %g/s: %d; want %d", tc.procs, tc.rate, got, tc.want)
+		}
+	}
+	c := Config{Mix: []Weighted{{Scenario: &Scenario{Name: "s", Player: sleepyPlayer(0)}, Weight: 1}}, Rate: 100, Procs: AutoProcs}
+	if got := c.procs(); got != 0 {
+		t.Errorf("AutoProcs with viewer sessions: %d; want 0 (as it is)", got)
 	}
 }
 
