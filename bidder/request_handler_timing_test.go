@@ -147,6 +147,28 @@ func BenchmarkJSONFloor(b *testing.B) {
 	runHandler(b, srv.Handler(), readFixture(b, "ctv_pod.json"), false)
 }
 
+// BenchmarkJSONFloorOwnDecoder is the floor with the bidder's own decoder instead of goccy's.
+func BenchmarkJSONFloorOwnDecoder(b *testing.B) {
+	srv := server.New("bench-floor", "127.0.0.1:0")
+	srv.Handle("POST", "/openrtb2/bid", func(ctx *fasthttp.RequestCtx) {
+		var req openrtb2.BidRequest
+		if err := decodeRequest(ctx.PostBody(), &req); err != nil || len(req.Imp) == 0 {
+			ctx.SetStatusCode(400)
+			return
+		}
+		resp := fixedBid
+		resp.ID = req.ID
+		out, err := json.MarshalWithOption(&resp, json.DisableHTMLEscape())
+		if err != nil {
+			ctx.SetStatusCode(500)
+			return
+		}
+		ctx.SetContentType("application/json")
+		ctx.SetBody(out)
+	})
+	runHandler(b, srv.Handler(), readFixture(b, "ctv_pod.json"), false)
+}
+
 // BenchmarkHandleBidParallel is HandleBid on every core at once (contention on the pacer's
 // campaign locks, the shader's counters, the pools).
 func BenchmarkHandleBidParallel(b *testing.B) {
