@@ -117,3 +117,33 @@ func FuzzParseInt(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSpecialByte: specialByte never misses a quote, backslash, control or non-ASCII byte.
+func FuzzSpecialByte(f *testing.F) {
+	f.Add(uint64(0x4141414141414141))
+	f.Add(uint64(0x2241414141414141))
+	f.Add(uint64(0x41414141414141ff))
+	f.Fuzz(func(t *testing.T, x uint64) {
+		want := false
+		for i := range 8 {
+			c := byte(x >> (8 * i))
+			want = want || c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+		}
+		if want && !specialByte(x) {
+			t.Fatalf("%#016x: specialByte missed it", x)
+		}
+	})
+}
+
+// TestSpecialByteEveryByte: every byte value at every position of an otherwise plain word.
+func TestSpecialByteEveryByte(t *testing.T) {
+	for pos := range 8 {
+		for c := range 256 {
+			x := uint64(0x4141414141414141)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+			if specialByte(x) != want {
+				t.Fatalf("byte %#02x at %d: specialByte %v", c, pos, !want)
+			}
+		}
+	}
+}
