@@ -86,8 +86,9 @@ func (b *Bidder) HandleBid(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set(fasthttp.HeaderContentEncoding, "gzip")
 		ctx.SetBody(rc.zbuf.Bytes())
 	} else {
-		// The response takes rc.out's buffer and rc keeps the one it had: no copy of the body.
-		rc.out = ctx.Response.SwapBody(rc.out)
+		// A copy (~0.3 µs for 10 KB) rather than SwapBody: a swapped buffer would go to
+		// fasthttp's body pool, which drops the larger ones, and rc.out would grow again.
+		ctx.SetBody(rc.out)
 	}
 	b.bidResponses.Inc()
 }
