@@ -5,6 +5,8 @@ import (
 
 	"github.com/prebid/openrtb/v20/adcom1"
 	"github.com/prebid/openrtb/v20/openrtb2"
+
+	"github.com/cuepoint/cuepoint/internal/jsonw"
 )
 
 // The bid response is written by hand into a pooled buffer: the shape is fixed, the encoder
@@ -15,13 +17,13 @@ import (
 
 func (b *Bidder) appendResponse(dst []byte, rc *requestCtx) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, rc.req.ID)
+	dst = jsonw.AppendString(dst, rc.req.ID)
 	dst = append(dst, `,"bidid":`...)
-	dst = appendJSONString(dst, rc.bids[0].bidID)
+	dst = jsonw.AppendString(dst, rc.bids[0].bidID)
 	dst = append(dst, `,"cur":`...)
-	dst = appendJSONString(dst, rc.cur)
+	dst = jsonw.AppendString(dst, rc.cur)
 	dst = append(dst, `,"seatbid":[{"seat":`...)
-	dst = appendJSONString(dst, b.cfg.Seat)
+	dst = jsonw.AppendString(dst, b.cfg.Seat)
 	dst = append(dst, `,"bid":[`...)
 	for i := range rc.bids {
 		if i > 0 {
@@ -49,9 +51,9 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 	rc.tok, rc.tokRaw = b.signer.appendToken(rc.tok[:0], &t, rc.tokRaw)
 
 	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, bo.bidID)
+	dst = jsonw.AppendString(dst, bo.bidID)
 	dst = append(dst, `,"impid":`...)
-	dst = appendJSONString(dst, bo.imp.ID)
+	dst = jsonw.AppendString(dst, bo.imp.ID)
 	dst = append(dst, `,"price":`...)
 	dst = strconv.AppendFloat(dst, float64(t.PriceMicros)/1e6, 'f', -1, 64)
 	inNURL := cr.Type == TypeVideo && b.videoInNURL(c)
@@ -85,25 +87,25 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, d)
+		dst = jsonw.AppendString(dst, d)
 	}
 	dst = append(dst, `],"cid":`...)
-	dst = appendJSONString(dst, c.ID)
+	dst = jsonw.AppendString(dst, c.ID)
 	dst = append(dst, `,"crid":`...)
-	dst = appendJSONString(dst, cr.ID)
+	dst = jsonw.AppendString(dst, cr.ID)
 	if len(c.Cat) > 0 {
 		dst = append(dst, `,"cattax":2,"cat":[`...) // IAB content taxonomy 2.x ids as configured
 		for i, v := range c.Cat {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, v)
+			dst = jsonw.AppendString(dst, v)
 		}
 		dst = append(dst, ']')
 	}
 	if c.Bundle != "" {
 		dst = append(dst, `,"bundle":`...)
-		dst = appendJSONString(dst, c.Bundle)
+		dst = jsonw.AppendString(dst, c.Bundle)
 	}
 	if len(cr.Attr) > 0 {
 		dst = append(dst, `,"attr":[`...)
@@ -117,7 +119,7 @@ func (b *Bidder) appendBid(dst []byte, rc *requestCtx, bo *bidOut) []byte {
 	}
 	if cd.deal != nil {
 		dst = append(dst, `,"dealid":`...)
-		dst = appendJSONString(dst, cd.deal.ID)
+		dst = jsonw.AppendString(dst, cd.deal.ID)
 	}
 	if cr.Type == TypeVideo {
 		dst = append(dst, `,"mtype":`...)
@@ -173,34 +175,4 @@ func toCurrencyMicros(usd int64, fx float64) int64 {
 		return usd
 	}
 	return int64(float64(usd) / fx)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaping only what JSON requires.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
