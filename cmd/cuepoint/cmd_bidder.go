@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -41,6 +42,8 @@ func runBidder(ctx context.Context, args []string) error {
 	creatives := fs.String("creative-base-url", "http://127.0.0.1:8082/media/demo", "base URL of the demo campaigns' media, <url>/<creative id>.mp4 (the adserver's demo ads in cuepoint dev)")
 	synthetic := fs.Int("synthetic-campaigns", 0, "with --campaign-store memory, also load this many synthetic campaigns (load tests)")
 	adminToken := fs.String("admin-token", "", "bearer token of the admin API (empty: admin API refuses every request)")
+	gcPercent := fs.Int("gc-percent", goSetting("GOGC", bidderGCPercent), "garbage collector target of this process, as GOGC: heap growth over the live heap, in %, that starts a collection (negative: leave Go's own, which $GOGC sets; with $GOGC set the default is -1)")
+	memLimitMB := fs.Int("memory-limit-mb", goSetting("GOMEMLIMIT", bidderMemoryLimitMB), "soft memory limit of this process in MiB, as GOMEMLIMIT: the collector runs more often as the heap nears it (0 or negative: leave Go's own, which $GOMEMLIMIT sets; with $GOMEMLIMIT set the default is -1)")
 	newLog := logging.Flags(fs)
 	fs.Check(func() error {
 		if *storeKind != "cassandra" && *storeKind != "memory" {
@@ -52,6 +55,12 @@ func runBidder(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLog()
+	if *gcPercent >= 0 {
+		debug.SetGCPercent(*gcPercent)
+	}
+	if *memLimitMB > 0 {
+		debug.SetMemoryLimit(int64(*memLimitMB) << 20)
+	}
 	srv := server.New("bidder", cfg.Addr, server.WithLogger(log), server.WithAdminToken(*adminToken),
 		server.WithMaxBodySize(cfg.MaxBodyBytes), server.WithWriteBufferSize(bidderWriteBuffer))
 	deps := bidder.Deps{Log: log}
@@ -210,6 +219,30 @@ func devSecret(file string) ([]byte, error) {
 		return nil, err
 	}
 	return k, nil
+}
+
+// bidderGCPercent and bidderMemoryLimitMB are `cuepoint bidder`'s garbage-collector settings.
+// The bidder's live heap is mostly its campaign index (~85 MB with 10k campaigns) and a
+// request allocates ~8 KB, so at Go's default GOGC of 100 a collection starts about every
+// second at 10k requests/s, and its mark phase takes one of the two cores for tens of
+// milliseconds while requests queue for the other: at 10k/s on 2 cores that was most of the
+// p99 (≈4 ms at 100, ≈1.8 ms at 400, ≈1.1–1.6 ms at 800 or with no collection; BENCHMARKS.md,
+// "Garbage collection and the tail"). 800 makes collections 8× rarer; the soft limit keeps
+// the heap near 1 GiB at most (the collector runs more often as it nears the limit), which is
+// what the process may use. `cuepoint dev`, which runs every service in one process, keeps
+// Go's defaults.
+const (
+	bidderGCPercent     = 800
+	bidderMemoryLimitMB = 1024
+)
+
+// goSetting is def, or -1 (leave Go's own) when the environment variable env, which the Go
+// runtime reads, is set.
+func goSetting(env string, def int) int {
+	if os.Getenv(env) != "" {
+		return -1
+	}
+	return def
 }
 
 // bidderWriteBuffer holds a whole bid response (a 3-bid VAST answer is ~10 KB), so it leaves in
