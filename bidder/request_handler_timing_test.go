@@ -123,36 +123,11 @@ var fixedBid = openrtb2.BidResponse{ID: "", Cur: "USD", SeatBid: []openrtb2.Seat
 	AdM:  `<VAST version="4.2" xmlns="http://www.iab.com/VAST"><Ad id="cr"><InLine><AdSystem>Cuepoint</AdSystem><Impression><![CDATA[http://x/i]]></Impression><AdServingId>b1</AdServingId><AdTitle>t</AdTitle><Creatives><Creative><Linear><Duration>00:00:30</Duration><MediaFiles><MediaFile delivery="progressive" type="video/mp4" width="1920" height="1080"><![CDATA[https://cdn.test/v.mp4]]></MediaFile></MediaFiles></Linear><UniversalAdId idRegistry="cuepoint">cr</UniversalAdId></Creative></Creatives></InLine></Ad></VAST>`,
 }}}}}
 
-// jsonFloor decodes the request and encodes a fixed bid: nothing else.
-func jsonFloor(ctx *fasthttp.RequestCtx) {
-	var req openrtb2.BidRequest
-	if err := json.Unmarshal(ctx.PostBody(), &req); err != nil || len(req.Imp) == 0 {
-		ctx.SetStatusCode(400)
-		return
-	}
-	resp := fixedBid
-	resp.ID = req.ID
-	out, err := json.MarshalWithOption(&resp, json.DisableHTMLEscape())
-	if err != nil {
-		ctx.SetStatusCode(500)
-		return
-	}
-	ctx.SetContentType("application/json")
-	ctx.SetBody(out)
-}
-
-func BenchmarkJSONFloor(b *testing.B) {
-	srv := server.New("bench-floor", "127.0.0.1:0")
-	srv.Handle("POST", "/openrtb2/bid", jsonFloor)
-	runHandler(b, srv.Handler(), readFixture(b, "ctv_pod.json"), false)
-}
-
-// BenchmarkJSONFloorOwnDecoder is the floor with the bidder's own decoder instead of goccy's.
-func BenchmarkJSONFloorOwnDecoder(b *testing.B) {
-	srv := server.New("bench-floor", "127.0.0.1:0")
-	srv.Handle("POST", "/openrtb2/bid", func(ctx *fasthttp.RequestCtx) {
+// jsonFloor decodes the request with decode and encodes a fixed bid: nothing else.
+func jsonFloor(decode func([]byte, *openrtb2.BidRequest) error) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
 		var req openrtb2.BidRequest
-		if err := decodeRequest(ctx.PostBody(), &req); err != nil || len(req.Imp) == 0 {
+		if err := decode(ctx.PostBody(), &req); err != nil || len(req.Imp) == 0 {
 			ctx.SetStatusCode(400)
 			return
 		}
@@ -165,8 +140,23 @@ func BenchmarkJSONFloorOwnDecoder(b *testing.B) {
 		}
 		ctx.SetContentType("application/json")
 		ctx.SetBody(out)
-	})
+	}
+}
+
+func benchFloor(b *testing.B, decode func([]byte, *openrtb2.BidRequest) error) {
+	srv := server.New("bench-floor", "127.0.0.1:0")
+	srv.Handle("POST", "/openrtb2/bid", jsonFloor(decode))
 	runHandler(b, srv.Handler(), readFixture(b, "ctv_pod.json"), false)
+}
+
+// BenchmarkJSONFloor is the floor with goccy/go-json, the codec the bidder used before its own.
+func BenchmarkJSONFloor(b *testing.B) {
+	benchFloor(b, func(body []byte, req *openrtb2.BidRequest) error { return json.Unmarshal(body, req) })
+}
+
+// BenchmarkJSONFloorOwnDecoder is the floor with the bidder's own decoder instead of goccy's.
+func BenchmarkJSONFloorOwnDecoder(b *testing.B) {
+	benchFloor(b, decodeRequest)
 }
 
 // BenchmarkHandleBidParallel is HandleBid on every core at once (contention on the pacer's
