@@ -72,6 +72,11 @@ type Cassandra struct {
 
 // StartCassandra starts a Cassandra node and waits until it answers a CQL query.
 func StartCassandra(ctx context.Context, cfg CassandraConfig) (*Cassandra, error) {
+	storage := ":" + strconv.Itoa(cfg.StoragePort) // 0 by default: a free port
+	return retryTakenPorts(func() (*Cassandra, error) { return startCassandra(ctx, cfg) }, cfg.Addr, storage)
+}
+
+func startCassandra(ctx context.Context, cfg CassandraConfig) (*Cassandra, error) {
 	if cfg.Root == "" {
 		cfg.Root = DefaultRoot
 	}

@@ -53,6 +53,10 @@ type ClickHouse struct {
 
 // StartClickHouse starts a ClickHouse server and waits until it answers.
 func StartClickHouse(ctx context.Context, cfg ClickHouseConfig) (*ClickHouse, error) {
+	return retryTakenPorts(func() (*ClickHouse, error) { return startClickHouse(ctx, cfg) }, cfg.NativeAddr, cfg.HTTPAddr)
+}
+
+func startClickHouse(ctx context.Context, cfg ClickHouseConfig) (*ClickHouse, error) {
 	if cfg.Root == "" {
 		cfg.Root = DefaultRoot
 	}

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -46,6 +48,34 @@ func TestResolvePortPicksAFreePort(t *testing.T) {
 		t.Fatalf("the chosen port %d is not free: %v", e.port, err)
 	}
 	ln.Close()
+}
+
+func TestRetryTakenPorts(t *testing.T) {
+	taken := &PortInUseError{Dep: "clickhouse", Role: "native", Addr: "127.0.0.1:21616"}
+	attempts := 0
+	failTwice := func() (int, error) {
+		if attempts++; attempts < 3 {
+			return 0, fmt.Errorf("clickhouse: %w", taken)
+		}
+		return 42, nil
+	}
+	if v, err := retryTakenPorts(failTwice, "127.0.0.1:0", "127.0.0.1:8123"); err != nil || v != 42 || attempts != 3 {
+		t.Errorf("free port asked: %d, %v after %d attempts; want 42 after 3", v, err, attempts)
+	}
+	attempts = 0
+	if _, err := retryTakenPorts(failTwice, "127.0.0.1:9000", ""); !errors.As(err, &taken) || attempts != 1 {
+		t.Errorf("configured ports: %v after %d attempts; want the PortInUseError at once", err, attempts)
+	}
+	attempts = 0
+	other := func() (int, error) { attempts++; return 0, errors.New("no java") }
+	if _, err := retryTakenPorts(other, ":0"); err == nil || attempts != 1 {
+		t.Errorf("another error: %v after %d attempts; want it at once", err, attempts)
+	}
+	attempts = 0
+	always := func() (int, error) { attempts++; return 0, taken }
+	if _, err := retryTakenPorts(always, ":0"); !errors.As(err, &taken) || attempts != 3 {
+		t.Errorf("always taken: %v after %d attempts; want the error after 3", err, attempts)
+	}
 }
 
 func TestListenerPIDFindsThisProcess(t *testing.T) {

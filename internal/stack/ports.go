@@ -72,6 +72,24 @@ func (e endpoint) resolvePort() (endpoint, error) {
 	return e, nil
 }
 
+// retryTakenPorts runs start up to three times while it fails because a port was taken
+// between resolvePort finding it free and the server binding it — which only happens, and is
+// only retried, when one of addrs asks for a free port (port 0): each attempt draws new ones.
+// A configured port that is in use fails at once, with the *PortInUseError that says who has it.
+func retryTakenPorts[T any](start func() (T, error), addrs ...string) (T, error) {
+	free := false
+	for _, a := range addrs {
+		free = free || portOf(a) == "0"
+	}
+	for attempt := 1; ; attempt++ {
+		v, err := start()
+		var taken *PortInUseError
+		if err == nil || !free || attempt == 3 || !errors.As(err, &taken) {
+			return v, err
+		}
+	}
+}
+
 // The range resolvePort draws free ports from: above the well-known services, below the
 // ephemeral range.
 const (
