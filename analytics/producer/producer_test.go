@@ -311,8 +311,12 @@ func TestBatchedHandOff(t *testing.T) {
 	k := newKafka(t, 3)
 	p := newProducer(t, k.brokers(), append(testOptions(t, t.TempDir()), WithLinger(time.Hour, 8))...)
 	e := newEmitter(5)
-	e.emit(t, p, 16) // two full batches
-	waitFor(t, "two full batches acknowledged", func() bool { return p.Stats().Produced == 16 })
+	// A full batch goes at once, without the linger: emitted one batch at a time (16 at once
+	// could be taken as 9, and the last 7 would rightly wait for the hour).
+	e.emit(t, p, 8)
+	waitFor(t, "a full batch acknowledged", func() bool { return p.Stats().Produced == 8 })
+	e.emit(t, p, 8)
+	waitFor(t, "a second full batch acknowledged", func() bool { return p.Stats().Produced == 16 })
 	e.emit(t, p, 5) // a batch that never fills
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
