@@ -13,10 +13,10 @@ import (
 	"github.com/cuepoint/cuepoint/internal/server"
 )
 
-// startBidder runs the real Cuepoint bidder, seeded with its demo campaigns, on loopback. The
-// adserver talks to it over HTTP only, as in production (this test is the one place that
-// builds both).
-func startBidder(t *testing.T) string {
+// startBidder runs the real Cuepoint bidder, seeded with its demo campaigns, on loopback, with
+// its configuration changed by the options. The adserver talks to it over HTTP only, as in
+// production (these tests are the one place that builds both).
+func startBidder(t *testing.T, options ...func(*bidder.Config)) string {
 	t.Helper()
 	srv := server.New("bidder", "127.0.0.1:0")
 	if err := srv.Listen(); err != nil {
@@ -27,6 +27,9 @@ func startBidder(t *testing.T) string {
 	cfg.PublicURL = base
 	cfg.NoticeKey = []byte(strings.Repeat("k", 32))
 	cfg.DefaultTmax, cfg.NetworkAllowance = time.Second, time.Millisecond
+	for _, o := range options {
+		o(&cfg)
+	}
 	store := bidder.NewMemoryStore()
 	if _, err := bidder.Seed(context.Background(), store, "http://cdn.example/creatives"); err != nil {
 		t.Fatal(err)

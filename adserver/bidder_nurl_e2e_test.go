@@ -1,47 +1,19 @@
 package adserver_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cuepoint/cuepoint/adserver/auction"
 	"github.com/cuepoint/cuepoint/bidder"
-	"github.com/cuepoint/cuepoint/internal/logging"
-	"github.com/cuepoint/cuepoint/internal/server"
 )
 
 // TestEndToEndNURLServedVAST: the real Cuepoint bidder answering video bids without adm
 // (--video-markup nurl): the adserver's auction client resolves each ad by fetching its nurl,
 // which is the win notice, counted once per ad by the bidder and never fired a second time.
-// (Added by the bidder's owner; startBidder's twin with the markup option.)
 func TestEndToEndNURLServedVAST(t *testing.T) {
-	srv := server.New("bidder", "127.0.0.1:0")
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + srv.Addr()
-	bcfg := bidder.DefaultConfig()
-	bcfg.PublicURL = base
-	bcfg.NoticeKey = []byte(strings.Repeat("n", 32))
-	bcfg.DefaultTmax, bcfg.NetworkAllowance = time.Second, time.Millisecond
-	bcfg.VideoMarkup = bidder.MarkupInNURL
-	store := bidder.NewMemoryStore()
-	if _, err := bidder.Seed(context.Background(), store, "http://cdn.example/creatives"); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bidder.New(bcfg, bidder.Deps{Log: logging.Discard, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Mount(context.Background(), srv); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, logging.Discard, srv) }()
-	t.Cleanup(func() { cancel(); <-done })
+	base := startBidder(t, func(c *bidder.Config) { c.VideoMarkup = bidder.MarkupInNURL })
 
 	winsOK := metricValue(t, `cuepoint_bidder_notices_total{kind="win",result="ok"}`)
 	winsReplay := metricValue(t, `cuepoint_bidder_notices_total{kind="win",result="replay"}`)
