@@ -47,7 +47,11 @@ func breakArgs() *fasthttp.Args {
 // (in this process), fitting, resolving four inline ads, clearing, notices — without the VAST
 // writing. Its time includes the bidders' own work and the loopback round trips.
 func BenchmarkDecideThreeBidders(b *testing.B) {
-	a := benchServer(b)
+	benchDecide(b, benchServer(b))
+}
+
+// benchDecide decides the break of breakArgs with a once per iteration, expecting four ads.
+func benchDecide(b *testing.B, a *adserver.AdServer) {
 	cfg := adserver.DefaultConfig()
 	b.ReportAllocs()
 	defer cpuPerOp(b)()

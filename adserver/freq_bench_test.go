@@ -55,16 +55,7 @@ func BenchmarkDecideSharedFrequency(b *testing.B) {
 			if shared {
 				deps.FrequencyStore = st
 			}
-			a := benchServerDeps(b, deps, nil)
-			cfg := adserver.DefaultConfig()
-			b.ReportAllocs()
-			defer cpuPerOp(b)()
-			for b.Loop() {
-				br, _ := adserver.ParseBreak(breakArgs(), &cfg)
-				if d := a.Decide(br, time.Now()); len(d.Ads) != 4 {
-					b.Fatalf("%d ads", len(d.Ads))
-				}
-			}
+			benchDecide(b, benchServerDeps(b, deps, nil))
 		})
 	}
 }
